@@ -1,0 +1,79 @@
+"""Every setting: name, default and one line of help. `GALLERY_<NAME>` overrides it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    def parse(self, text: str) -> Any:
+        """Turn an environment variable's text into the setting's type."""
+        if isinstance(self.default, bool):
+            return text.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(self.default, int):
+            return int(text)
+        if isinstance(self.default, tuple):
+            return tuple(int(part) for part in text.replace(",", " ").split())
+        return text
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATA_DIR", ".", "Root of the runtime data: database, uploads/ and index/."),
+    Setting("DATABASE_URL", "", "SQLAlchemy URL; empty means SQLite gallery.sqlite3 in DATA_DIR."),
+    Setting("UPLOADS_DIR", "", "Originals, renditions and tmp; empty means DATA_DIR/uploads."),
+    Setting("INDEX_DIR", "", "Search index directory; empty means DATA_DIR/index."),
+    Setting(
+        "CORPUS",
+        str(PROJECT_ROOT.parent / "shared" / "corpus"),
+        "Shared sample photos (tests, demo).",
+    ),
+    Setting("SECRET_KEY", "", "Key that signs session cookies; set it in production."),
+    Setting("MAX_UPLOAD_BYTES", 200 * 1024 * 1024, "Largest file accepted, in bytes."),
+    Setting("MAX_PIXELS", 100_000_000, "Most pixels in a picture; anything above is a bomb."),
+    Setting("MAX_FRAMES", 500, "Most frames accepted in an animated GIF, WebP or PNG."),
+    Setting("RENDITION_SIZES", (320, 640, 1280, 2048), "Longest edges of the rendition ladder."),
+    Setting("RENDITION_QUALITY", 82, "JPEG quality of renditions (1-95)."),
+    Setting("WORKERS", 0, "Decode worker processes; 0 means one per CPU core."),
+    Setting("WORKER_MEMORY_MB", 1536, "Address-space cap of each decode worker, in MiB."),
+    Setting("WORKER_TIMEOUT", 60, "Seconds a worker may spend on one file before it is killed."),
+    Setting("ZIP_MAX_ENTRIES", 2000, "Most entries read from one zip archive."),
+    Setting("ZIP_MAX_BYTES", 4 * 1024**3, "Most uncompressed bytes read from one zip archive."),
+    Setting("ZIP_MAX_RATIO", 200, "Highest compression ratio of a zip entry (bomb guard)."),
+)
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then GALLERY_* environment variables, then explicit overrides."""
+    config = {s.name: s.default for s in SETTINGS}
+    for setting in SETTINGS:
+        text = os.environ.get(f"GALLERY_{setting.name}")
+        if text is not None:
+            config[setting.name] = setting.parse(text)
+    config.update(overrides or {})
+    return resolve_paths(config)
+
+
+def resolve_paths(config: dict[str, Any]) -> dict[str, Any]:
+    """Fill the empty path settings from DATA_DIR, so one setting moves everything."""
+    data = Path(config["DATA_DIR"]).resolve()
+    config["DATA_DIR"] = str(data)
+    config["UPLOADS_DIR"] = str(Path(config["UPLOADS_DIR"] or data / "uploads").resolve())
+    config["INDEX_DIR"] = str(Path(config["INDEX_DIR"] or data / "index").resolve())
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{data / 'gallery.sqlite3'}"
+    return config
+
+
+def worker_count(config: dict[str, Any]) -> int:
+    """The configured number of decode workers, one per core by default."""
+    return config["WORKERS"] or os.cpu_count() or 1

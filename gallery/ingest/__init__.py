@@ -1,0 +1,1 @@
+"""From a photo file to a stored, described, rendered photo."""

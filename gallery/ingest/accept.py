@@ -1,0 +1,137 @@
+"""Accepting a file: stream it to a temp file under a size limit, hash it, sniff its format.
+
+The format comes from the bytes alone, never from the name or the client's content type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from gallery.ingest.errors import Rejected
+from gallery.storage import LocalStorage
+
+CHUNK = 1024 * 1024
+ALLOWED_TEXT = "JPEG, PNG, WebP, GIF, HEIC or single-page TIFF"
+
+# format -> extension of the stored original
+EXTENSIONS = {
+    "JPEG": "jpg",
+    "PNG": "png",
+    "WEBP": "webp",
+    "GIF": "gif",
+    "HEIF": "heic",
+    "TIFF": "tif",
+}
+
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+
+# Formats we recognise only to refuse them by name: (magic prefix, what it is).
+REFUSED = (
+    (b"%PDF", "a PDF document"),
+    (b"%!PS", "an EPS/PostScript file"),
+    (b"\xc5\xd0\xd3\xc6", "an EPS/PostScript file"),
+    (b"8BPS", "a Photoshop (PSD) file"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "a JPEG 2000 image"),
+    (b"\xffO\xffQ", "a JPEG 2000 image"),
+    (b"BM", "a BMP image"),
+    (b"\x00\x00\x01\x00", "a Windows icon (ICO)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Office document"),
+    (b"PK\x03\x04", "a zip archive or Office document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"II*\x00\x10\x00\x00\x00CR", "a Canon RAW (CR2) file"),
+)
+
+
+@dataclass(frozen=True)
+class Received:
+    """A file fully written to a temp path, with its hash, size and real format."""
+
+    temp: Path
+    sha256: str
+    size: int
+    format: str
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.format]
+
+
+def receive(source: BinaryIO, storage: LocalStorage, max_bytes: int) -> Received:
+    """Stream `source` into tmp/, hashing as it goes; refuse what is empty, too big or no photo."""
+    temp = storage.temp_path()
+    try:
+        sha, size, head = _copy_hashing(source, temp, max_bytes)
+        return Received(temp, sha, size, sniff_format(head))
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _copy_hashing(source: BinaryIO, temp: Path, max_bytes: int) -> tuple[str, int, bytes]:
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with open(temp, "wb") as out:
+        while chunk := source.read(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise Rejected(
+                    "too_large", f"the file is larger than the limit of {_mib(max_bytes)}"
+                )
+            if len(head) < 64:
+                head += chunk[: 64 - len(head)]
+            digest.update(chunk)
+            out.write(chunk)
+    if size == 0:
+        raise Rejected("empty", "the file is empty (0 bytes)")
+    return digest.hexdigest(), size, head
+
+
+def sniff_format(head: bytes) -> str:
+    """The image format the first bytes announce, or a refusal saying what the file is."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if head[:4] in (b"II*\x00", b"MM\x00*") and head[8:10] != b"CR":
+        return "TIFF"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in HEIF_BRANDS:
+            return "HEIF"
+        if brand in (b"avif", b"avis"):
+            raise _unsupported("an AVIF image")
+        raise _unsupported("a video or other ISO media file")
+    for magic, what in REFUSED:
+        if head.startswith(magic):
+            raise _unsupported(what)
+    raise _unsupported(_guess_text(head))
+
+
+def _guess_text(head: bytes) -> str:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<svg", b"<?xml")) or b"<svg" in text:
+        return "an SVG drawing (or other XML)"
+    if text.startswith((b"<!doctype html", b"<html", b"<script", b"<")):
+        return "an HTML page"
+    if text[:2] in (b"p1", b"p2", b"p3", b"p4", b"p5", b"p6"):
+        return "a PNM/PPM image"
+    return "not a photo in a format the gallery knows"
+
+
+def _unsupported(what: str) -> Rejected:
+    prefix = "" if what.startswith("not ") else "this is "
+    return Rejected("unsupported_format", f"{prefix}{what}; the gallery accepts {ALLOWED_TEXT}")
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB"

@@ -1,0 +1,114 @@
+"""The decode worker pool: hostile files are decoded in processes that may die.
+
+Each worker runs with an address-space cap, and each file with a time limit; a worker
+that crashes, runs out of memory or overruns is replaced, and only its file is refused.
+The pool is the seam where a distributed queue could take over later.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import resource
+import signal
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from pathlib import Path
+
+from pebble import ProcessExpired, ProcessPool
+
+from gallery.ingest.decode import Header, Limits, inspect
+from gallery.ingest.errors import Rejected
+from gallery.ingest.metadata import PhotoMetadata, read_metadata
+from gallery.ingest.renditions import Rendered, RenditionSpec, render
+
+log = logging.getLogger(__name__)
+
+# A worker serves this many files and is then replaced, so leaks cannot pile up.
+TASKS_PER_WORKER = 500
+
+
+@dataclass(frozen=True)
+class Processed:
+    """All the worker learned from one file."""
+
+    header: Header
+    rendered: Rendered
+    metadata: PhotoMetadata
+
+
+def process_image(path: Path, fmt: str, spec: RenditionSpec, limits: Limits) -> Processed:
+    """Check, decode, render and describe one image (runs inside a worker)."""
+    header = inspect(path, fmt, limits)
+    rendered = render(path, header, spec)
+    return Processed(header, rendered, read_metadata(path))
+
+
+def _limit_worker(memory_mb: int) -> None:
+    """Worker start-up: cap its memory and leave Ctrl-C to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cap = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+class WorkerPool:
+    """A bounded pool of decode processes with per-file time limits."""
+
+    def __init__(self, workers: int, memory_mb: int, timeout: float) -> None:
+        self.workers = workers
+        self.timeout = timeout
+        # forkserver: workers start from a clean process, not a copy of a threaded app.
+        self._pool = ProcessPool(
+            max_workers=workers,
+            max_tasks=TASKS_PER_WORKER,
+            initializer=_limit_worker,
+            initargs=(memory_mb,),
+            context=multiprocessing.get_context("forkserver"),
+        )
+
+    @classmethod
+    def from_config(cls, config: dict, workers: int | None = None) -> WorkerPool:
+        from gallery.config import worker_count
+
+        return cls(
+            workers or worker_count(config),
+            config["WORKER_MEMORY_MB"],
+            config["WORKER_TIMEOUT"],
+        )
+
+    def submit(self, path: Path, fmt: str, spec: RenditionSpec, limits: Limits) -> Future:
+        return self._pool.schedule(process_image, (path, fmt, spec, limits), timeout=self.timeout)
+
+    def result(self, future: Future) -> Processed:
+        """The worker's answer, or a `Rejected` that says why it failed."""
+        try:
+            return future.result()
+        except Rejected:
+            raise
+        except FutureTimeout:
+            raise Rejected(
+                "decoder_failed", f"decoding took longer than {self.timeout:g} s and was stopped"
+            ) from None
+        except ProcessExpired as exc:
+            log.warning("decode worker died: %s", exc)
+            raise Rejected(
+                "decoder_failed", "the image decoder crashed on this file; it is probably corrupt"
+            ) from None
+        except MemoryError:
+            raise Rejected("decoder_failed", "decoding needs more memory than allowed") from None
+        except Exception as exc:  # a decoder bug must refuse one file, not stop an import
+            log.exception("unexpected decode failure")
+            raise Rejected(
+                "corrupt", f"the image could not be decoded ({type(exc).__name__})"
+            ) from exc
+
+    def close(self) -> None:
+        self._pool.close()
+        self._pool.join()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""Alembic migrations; `gallery init` applies them."""

@@ -1,0 +1,75 @@
+"""How domain objects look to the outside: the JSON shapes of DESIGN.md, and media URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gallery.models import Album, Photo
+
+MEDIA_PREFIX = "/media"
+
+
+def rendition_url(sha256: str, name: str, fmt: str) -> str:
+    """The URL of a rendition; it changes whenever the original's bytes change."""
+    ext = {"jpeg": "jpg"}.get(fmt, fmt)
+    return f"{MEDIA_PREFIX}/{sha256}/{name}.{ext}"
+
+
+def photo_to_dict(photo: Photo, *, staff: bool) -> dict[str, Any]:
+    """A photo as the API and `gallery photos --json` show it; GPS only for staff."""
+    data: dict[str, Any] = {
+        "id": photo.id,
+        "album": photo.album.slug,
+        "number": photo.number,
+        "filename": photo.filename,
+        "sha256": photo.sha256,
+        "format": photo.format,
+        "width": photo.width,
+        "height": photo.height,
+        "orientation": photo.orientation,
+        "taken_at": photo.taken_at,
+        "camera_make": photo.camera_make,
+        "camera_model": photo.camera_model,
+        "lens": photo.lens,
+        "exposure_time": photo.exposure_time,
+        "f_number": photo.f_number,
+        "iso": photo.iso,
+        "focal_length": photo.focal_length,
+        "title": photo.title,
+        "caption": photo.caption,
+        "alt_text": photo.alt_text,
+        "keywords": list(photo.keywords or []),
+        "credit": photo.credit,
+        "copyright": photo.copyright,
+        "renditions": {
+            r.name: {
+                "url": rendition_url(photo.sha256, r.name, r.format),
+                "width": r.width,
+                "height": r.height,
+                "format": r.format,
+            }
+            for r in photo.renditions
+        },
+    }
+    if staff:
+        data["gps"] = _gps(photo)
+        data["consent"] = photo.consent
+        data["status"] = photo.status
+    return data
+
+
+def album_to_dict(album: Album, photo_count: int) -> dict[str, Any]:
+    return {
+        "slug": album.slug,
+        "title": album.title,
+        "event_date": album.event_date.isoformat() if album.event_date else None,
+        "place": album.place,
+        "visibility": album.visibility,
+        "photos": photo_count,
+    }
+
+
+def _gps(photo: Photo) -> dict[str, float | None] | None:
+    if photo.gps_lat is None or photo.gps_lon is None:
+        return None
+    return {"lat": photo.gps_lat, "lon": photo.gps_lon, "alt": photo.gps_alt}

@@ -1,0 +1,1 @@
+"""Web views: thin functions that parse a request, call the domain and render."""

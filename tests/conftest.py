@@ -1,0 +1,58 @@
+"""Shared fixtures: a gallery over a temp data root, the shared corpus, image factories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from gallery.config import load_config
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The shared sample corpus (setting GALLERY_CORPUS); the corpus tests always run."""
+    path = Path(load_config()["CORPUS"])
+    if not (path / "photos").is_dir():
+        pytest.fail(f"shared corpus not found at {path}; set GALLERY_CORPUS")
+    return path
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app over a fresh data root with the schema migrated."""
+    from gallery import create_app, db
+
+    app = create_app({"DATA_DIR": str(tmp_path / "data"), "WORKERS": 2, "TESTING": True})
+    with app.app_context():
+        db.migrate(db.get_engine())
+    yield app
+    app.extensions["gallery.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_jpeg(tmp_path):
+    """Write a JPEG with chosen size, colour and EXIF tags ({tag id: value})."""
+
+    def make(name="photo.jpg", size=(64, 48), color=(200, 40, 40), exif=None, **save) -> Path:
+        path = tmp_path / "made" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image = Image.new("RGB", size, color)
+        tags = Image.Exif()
+        for tag, value in (exif or {}).items():
+            tags[tag] = value
+        image.save(path, "JPEG", exif=tags, **save)
+        return path
+
+    return make
