@@ -77,3 +77,15 @@ def resolve_paths(config: dict[str, Any]) -> dict[str, Any]:
 def worker_count(config: dict[str, Any]) -> int:
     """The configured number of decode workers, one per core by default."""
     return config["WORKERS"] or os.cpu_count() or 1
+
+
+def settings_table() -> str:
+    """The settings as a Markdown table, for the README (a test keeps the two in step)."""
+    rows = ["| setting | default | what it is |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = " ".join(map(str, s.default)) if isinstance(s.default, tuple) else s.default
+        if s.name == "CORPUS":
+            default = "../shared/corpus"
+        shown = f"`{default}`" if default != "" else "(empty)"
+        rows.append(f"| `GALLERY_{s.name}` | {shown} | {s.help} |")
+    return "\n".join(rows)

@@ -1,0 +1,179 @@
+"""`gallery import` end to end: real files, a real SQLite database, real worker processes."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from fractions import Fraction
+
+from PIL import Image
+from sqlalchemy import select
+
+from gallery import db
+from gallery.ingest.pipeline import clean_filename
+from gallery.models import Album, Photo
+
+GPS_IFD = 0x8825
+
+
+def _import(runner, *args):
+    result = runner.invoke(args=["import", *map(str, args), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def _photos(runner, slug):
+    result = runner.invoke(args=["photos", "--album", slug, "--json"])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
+def test_import_folder_numbers_stores_and_renders(app, runner, make_jpeg):
+    for n, color in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255)], start=1):
+        make_jpeg(f"IMG_{n:04d}.jpg", size=(900, 600), color=color)
+    folder = make_jpeg("IMG_0001.jpg", size=(900, 600)).parent
+    report = _import(runner, "--album", "open-day", "--title", "Open day", folder)
+    assert len(report["imported"]) == 3
+    assert report["duplicates"] == [] and report["rejected"] == []
+    photos = _photos(runner, "open-day")
+    assert [(p["number"], p["filename"]) for p in photos] == [
+        (1, "IMG_0001.jpg"),
+        (2, "IMG_0002.jpg"),
+        (3, "IMG_0003.jpg"),
+    ]
+    storage = app.extensions["gallery.storage"]
+    for photo in photos:
+        original = storage.original_path(photo["sha256"], "jpg")
+        assert original.is_file()
+        assert sorted(photo["renditions"]) == ["320", "640"]  # never upscaled past 900
+        assert photo["renditions"]["640"]["width"] == 640
+        assert photo["renditions"]["640"]["url"].startswith("/media/")
+        assert storage.rendition_path(photo["sha256"], "640", "jpeg").is_file()
+    assert list(storage.tmp.iterdir()) == []
+    with app.app_context():
+        album = Album.by_slug(db.get_session(), "open-day")
+        assert (album.title, album.visibility) == ("Open day", "draft")
+
+
+def test_rerun_imports_nothing_new(runner, make_jpeg):
+    folder = make_jpeg("a.jpg").parent
+    make_jpeg("b.jpg", color=(1, 2, 3))
+    first = _import(runner, "--album", "a1", folder)
+    second = _import(runner, "--album", "a1", folder)
+    assert second["imported"] == []
+    assert sorted(d["photo_id"] for d in second["duplicates"]) == sorted(first["imported"])
+    assert len(_photos(runner, "a1")) == 2
+
+
+def test_same_bytes_twice_in_one_run_and_in_another_album(app, runner, make_jpeg, tmp_path):
+    one = make_jpeg("one.jpg")
+    copy = tmp_path / "copy.jpg"
+    copy.write_bytes(one.read_bytes())
+    report = _import(runner, "--album", "a1", one, copy)
+    assert len(report["imported"]) == 1
+    assert report["duplicates"] == [{"path": str(copy), "photo_id": report["imported"][0]}]
+    other = _import(runner, "--album", "a2", copy)
+    assert len(other["imported"]) == 1  # another album may hold the same bytes
+    originals = list((tmp_path / "data" / "uploads" / "originals").rglob("*.jpg"))
+    assert len(originals) == 1  # ...stored once
+
+
+def test_metadata_reaches_the_row_and_gps_only_for_staff(app, runner, make_jpeg):
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    exif[0x0110] = "Canon EOS 40D"
+    exif.get_ifd(0x8769)[0x9003] = "2026:05:31 14:03:09"  # DateTimeOriginal
+    exif.get_ifd(0x8769)[0x829A] = Fraction(1, 125)  # ExposureTime
+    gps = exif.get_ifd(GPS_IFD)
+    gps.update({1: "S", 2: (33.0, 51.0, 0.0), 3: "W", 4: (151.0, 12.0, 36.0)})
+    path = make_jpeg("gps.jpg", size=(300, 200))
+    Image.new("RGB", (300, 200)).save(path, exif=exif)
+    _import(runner, "--album", "meta", path)
+    (photo,) = _photos(runner, "meta")
+    assert photo["taken_at"] == "2026-05-31T14:03:09"
+    assert (photo["camera_make"], photo["camera_model"]) == ("Canon", "Canon EOS 40D")
+    assert photo["exposure_time"] == "1/125"
+    assert round(photo["gps"]["lat"], 4) == -33.85
+    assert round(photo["gps"]["lon"], 4) == -151.21
+    with app.app_context():
+        from gallery.representations import photo_to_dict
+
+        row = db.get_session().scalar(select(Photo))
+        assert "gps" not in photo_to_dict(row, staff=False)
+
+
+def test_zip_archive_imports_its_photos_and_reports_bad_entries(runner, make_jpeg, tmp_path):
+    good = make_jpeg("good.jpg")
+    archive = tmp_path / "event.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.write(good, "photos/good.jpg")
+        out.writestr("../../escape.jpg", good.read_bytes())
+        out.writestr("notes.txt", b"just text")
+    report = _import(runner, "--album", "z", archive)
+    assert len(report["imported"]) == 1
+    errors = {r["path"]: r["error"] for r in report["rejected"]}
+    assert "outside the archive" in errors[f"{archive}!/../../escape.jpg"]
+    assert "accepts JPEG" in errors[f"{archive}!/notes.txt"]
+    assert not (tmp_path.parent / "escape.jpg").exists()
+
+
+def test_rejected_file_leaves_nothing_behind(app, runner, tmp_path):
+    bad = tmp_path / "truncated.jpg"
+    buffer = tmp_path / "full.jpg"
+    Image.radial_gradient("L").resize((800, 800)).save(buffer, "JPEG")
+    bad.write_bytes(buffer.read_bytes()[:4000])
+    report = _import(runner, "--album", "t", bad)
+    assert report["imported"] == []
+    (rejected,) = report["rejected"]
+    assert rejected["code"] == "corrupt"
+    uploads = tmp_path / "data" / "uploads"
+    assert [p for p in uploads.rglob("*") if p.is_file()] == []
+    assert _photos(runner, "t") == []
+
+
+def test_text_output_and_unknown_album(runner, make_jpeg):
+    result = runner.invoke(args=["import", "--album", "Bad Slug!", str(make_jpeg())])
+    assert result.exit_code != 0
+    assert "lowercase letters" in result.output
+    result = runner.invoke(args=["photos", "--album", "nope", "--json"])
+    assert result.exit_code != 0 and "no album" in result.output
+
+
+def test_renditions_rebuild_restores_deleted_files(app, runner, make_jpeg):
+    _import(runner, "--album", "r", make_jpeg(size=(700, 500)))
+    (photo,) = _photos(runner, "r")
+    storage = app.extensions["gallery.storage"]
+    storage.remove_renditions(photo["sha256"])
+    result = runner.invoke(args=["renditions", "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "1 originals rendered" in result.output
+    assert storage.rendition_path(photo["sha256"], "640", "jpeg").is_file()
+    assert _photos(runner, "r")[0]["renditions"] == photo["renditions"]
+
+
+def test_albums_create_set_list(runner):
+    assert runner.invoke(args=["albums", "create", "fest", "--title", "Fest"]).exit_code == 0
+    result = runner.invoke(
+        args=["albums", "set", "fest", "--visibility", "public", "--date", "2026-05-31"]
+    )
+    assert result.exit_code == 0, result.output
+    bad = runner.invoke(args=["albums", "set", "fest", "--date", "31.05.2026"])
+    assert bad.exit_code != 0 and "not a date" in bad.output
+    (line,) = runner.invoke(args=["albums", "list", "--json"]).output.splitlines()
+    assert json.loads(line) == {
+        "slug": "fest",
+        "title": "Fest",
+        "event_date": "2026-05-31",
+        "place": "",
+        "visibility": "public",
+        "photos": 0,
+    }
+
+
+def test_hostile_file_names_are_cleaned(corpus_dir):
+    lines = (corpus_dir / "bad/generated/hostile_filenames.jsonl").read_text().splitlines()
+    for line in lines:
+        cleaned = clean_filename(json.loads(line))
+        assert "/" not in cleaned and "\\" not in cleaned and "\x00" not in cleaned
+        assert all(ch.isprintable() for ch in cleaned)
+        assert 0 < len(cleaned) <= 255

@@ -1,0 +1,46 @@
+"""The visitor pages of the ingest issue: album list, thumbnails, rendition files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+@pytest.fixture
+def album_with_photo(runner, make_jpeg):
+    result = runner.invoke(
+        args=["import", "--album", "fest", "--title", "Fest <b>", "--json", str(make_jpeg())]
+    )
+    assert result.exit_code == 0, result.output
+    photo = json.loads(runner.invoke(args=["photos", "--album", "fest", "--json"]).output)
+    return photo
+
+
+def test_draft_album_is_invisible(client, album_with_photo):
+    assert b"Fest" not in client.get("/").data
+    assert client.get("/albums/fest").status_code == 404
+    url = album_with_photo["renditions"]["320"]["url"]
+    assert client.get(url).status_code == 404
+
+
+def test_public_album_lists_thumbnails(client, runner, album_with_photo):
+    assert runner.invoke(args=["albums", "set", "fest", "--visibility", "public"]).exit_code == 0
+    home = client.get("/").get_data(as_text=True)
+    url = album_with_photo["renditions"]["320"]["url"]
+    assert "Fest &lt;b&gt;" in home  # titles are escaped, never markup
+    assert url in home
+    page = client.get("/albums/fest").get_data(as_text=True)
+    assert url in page and 'loading="lazy"' in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "image/jpeg"
+    assert "immutable" in response.headers["Cache-Control"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.data[:3] == b"\xff\xd8\xff"
+
+
+def test_unlisted_album_is_not_listed(client, runner, album_with_photo):
+    runner.invoke(args=["albums", "set", "fest", "--visibility", "unlisted"])
+    assert b"Fest" not in client.get("/").data
+    assert client.get("/albums/fest").status_code == 404  # its secret link is issue #3/#4

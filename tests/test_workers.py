@@ -1,0 +1,53 @@
+"""The worker pool: a crash, a runaway or a memory hog refuses one file, never the import."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from gallery.ingest.decode import Limits
+from gallery.ingest.errors import Rejected
+from gallery.ingest.renditions import RenditionSpec
+from gallery.ingest.workers import WorkerPool
+
+
+def _allocate(n_bytes: int) -> int:
+    return len(bytearray(n_bytes))
+
+
+@pytest.fixture
+def pool():
+    with WorkerPool(workers=1, memory_mb=768, timeout=3) as pool:
+        yield pool
+
+
+def _still_works(pool, make_jpeg):
+    path = make_jpeg(size=(400, 300))
+    processed = pool.result(pool.submit(path, "JPEG", RenditionSpec((100,)), Limits()))
+    assert (processed.rendered.width, processed.rendered.height) == (400, 300)
+
+
+def test_crashing_worker_refuses_its_file_and_is_replaced(pool, make_jpeg):
+    with pytest.raises(Rejected) as caught:
+        pool.result(pool._pool.schedule(os.abort))
+    assert caught.value.code == "decoder_failed"
+    assert "crashed" in caught.value.message
+    _still_works(pool, make_jpeg)
+
+
+def test_runaway_worker_is_stopped_at_the_time_limit(pool, make_jpeg):
+    started = time.monotonic()
+    with pytest.raises(Rejected) as caught:
+        pool.result(pool._pool.schedule(time.sleep, (30,), timeout=pool.timeout))
+    assert time.monotonic() - started < 10
+    assert "longer than 3 s" in caught.value.message
+    _still_works(pool, make_jpeg)
+
+
+def test_memory_cap_refuses_a_hog(pool, make_jpeg):
+    with pytest.raises(Rejected) as caught:
+        pool.result(pool._pool.schedule(_allocate, (2 * 1024**3,)))
+    assert "more memory" in caught.value.message
+    _still_works(pool, make_jpeg)
