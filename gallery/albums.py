@@ -68,7 +68,7 @@ def photo_counts(session: Session) -> dict[int, int]:
         .where(Photo.status == "active")
         .group_by(Photo.album_id)
     )
-    return dict(session.execute(query).tuples().all())
+    return {album_id: count for album_id, count in session.execute(query)}
 
 
 def parse_date(text: str) -> date:

@@ -268,16 +268,18 @@ def renditions(rebuild: bool, slug: str | None, workers: int | None) -> None:
 @with_appcontext
 def demo() -> None:
     """Make a public demo album (shared sample photos if present, else generated ones)."""
-    from gallery.demo import demo_sources
+    from gallery.demo import demo_photos
 
     session = db.get_session()
     album = get_or_create(session, "demo", "Demo album")
-    update_album(album, visibility="public", place="Demo", description="Sample photos.")
+    update_album(album, visibility="public", description="Sample photos to look around with.")
     session.commit()
-    paths = demo_sources(
-        Path(current_app.config["CORPUS"]), Path(current_app.config["UPLOADS_DIR"])
-    )
-    report = import_report(run_import(album.id, paths, None))
+    with demo_photos(Path(current_app.config["CORPUS"])) as paths:
+        report = import_report(run_import(album.id, paths, None))
     click.echo(
         f"demo album: {len(report['imported'])} imported, {len(report['duplicates'])} already there"
     )
+
+
+if __name__ == "__main__":
+    main()

@@ -32,12 +32,12 @@ def test_public_album_lists_thumbnails(client, runner, album_with_photo):
     assert url in home
     page = client.get("/albums/fest").get_data(as_text=True)
     assert url in page and 'loading="lazy"' in page
-    response = client.get(url)
-    assert response.status_code == 200
-    assert response.mimetype == "image/jpeg"
-    assert "immutable" in response.headers["Cache-Control"]
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.data[:3] == b"\xff\xd8\xff"
+    with client.get(url) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/jpeg"
+        assert "immutable" in response.headers["Cache-Control"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.data[:3] == b"\xff\xd8\xff"
 
 
 def test_unlisted_album_is_not_listed(client, runner, album_with_photo):

@@ -1,0 +1,93 @@
+"""The quick start's demo in a real browser: Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from gallery.config import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _gallery(data: Path, *args: str, env: dict) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "gallery.cli", "--data", str(data), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`gallery init`, `gallery demo` (generated photos) and `gallery serve` on a free port."""
+    data = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "GALLERY_CORPUS": str(data / "no-corpus")}
+    _gallery(data, "init", env=env)
+    _gallery(data, "demo", env=env)
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gallery.cli",
+        "--data",
+        str(data),
+        "serve",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def page():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup test installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        browser.close()
+
+
+def test_demo_album_shows_numbered_thumbnails(server, page):
+    page.goto(server)
+    page.get_by_text("Demo album").click()
+    page.wait_for_load_state("networkidle")
+    images = page.locator("ul.photos img")
+    assert images.count() == 12
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # load the lazy ones
+    page.wait_for_function(
+        "[...document.querySelectorAll('ul.photos img')].every(i => i.complete && i.naturalWidth)"
+    )
+    widths = page.eval_on_selector_all("ul.photos img", "imgs => imgs.map(i => i.naturalWidth)")
+    assert all(0 < w <= 320 for w in widths)
+    numbers = page.locator("ul.photos .number").all_inner_texts()
+    assert numbers == [str(n) for n in range(1, 13)]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-album.png"), full_page=True)
