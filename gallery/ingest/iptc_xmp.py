@@ -20,7 +20,7 @@ MAX_XMP_BYTES = 1_000_000  # a JPEG packet is at most 64 KB; anything far bigger
 
 # Bidi embeddings/overrides/isolates can make shown text lie about its order; BOMs are noise.
 _INVISIBLE = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF])
-_NEWLINES = re.compile("\r\n|[\r\u2028\u2029\x85]")
+_NEWLINES = re.compile("\r\n|[\r\u2028\u2029]")
 
 # IPTC-IIM (record, dataset) for each field; 1:90 is the coded character set.
 _IPTC = {
@@ -76,7 +76,7 @@ def decode_legacy(raw: bytes) -> str:
 
 def decode_xp(raw: bytes) -> str:
     """Decode a Windows XP* tag (UTF-16LE, NUL-terminated); broken pairs become U+FFFD."""
-    return raw[: len(raw) - len(raw) % 2].decode("utf-16le", "replace")
+    return raw[: len(raw) - len(raw) % 2].decode("utf-16le", "replace").split("\0", 1)[0]
 
 
 def iptc_fields(info: Mapping[tuple[int, int], object] | None) -> dict[str, list[str]]:

@@ -46,8 +46,10 @@ def process_image(path: Path, fmt: str, spec: RenditionSpec, limits: Limits) -> 
 
 
 def _limit_worker(memory_mb: int) -> None:
-    """Worker start-up: cap its memory and leave Ctrl-C to the parent."""
+    """Worker start-up: cap its memory, leave Ctrl-C to the parent, quiet exifread."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # exifread warns on every odd file; metadata.py already logs what it skips.
+    logging.getLogger("exifread").setLevel(logging.ERROR)
     cap = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 

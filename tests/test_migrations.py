@@ -1,0 +1,25 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from gallery.db import make_engine, migrate
+from gallery.models import Base
+
+
+def test_migrated_schema_matches_models(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'g.sqlite3'}")
+    migrate(engine)
+    migrate(engine)  # a second run is a no-op
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    assert diff == []
+    assert journal == "wal"
+    assert {"albums", "photos", "renditions", "alembic_version"} <= set(
+        inspect(engine).get_table_names()
+    )
+    engine.dispose()
