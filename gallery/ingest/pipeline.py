@@ -84,13 +84,18 @@ class Importer:
         """Import every source; `on_done` hears of each outcome as it is settled."""
         outcomes: list[Outcome] = []
         window: deque[_Pending] = deque()
-        for source in sources:
-            window.append(self._start(album_id, source))
-            # Keep the workers busy while bounding the temp files waiting on disk.
-            while len(window) > 2 * self.pool.workers:
+        try:
+            for source in sources:
+                window.append(self._start(album_id, source))
+                # Keep the workers busy while bounding the temp files waiting on disk.
+                while len(window) > 2 * self.pool.workers:
+                    outcomes.append(self._settle(album_id, window.popleft(), on_done))
+            while window:
                 outcomes.append(self._settle(album_id, window.popleft(), on_done))
-        while window:
-            outcomes.append(self._settle(album_id, window.popleft(), on_done))
+        finally:  # interrupted: files still in flight leave no temp behind
+            for pending in window:
+                if pending.received:
+                    pending.received.temp.unlink(missing_ok=True)
         return outcomes
 
     def _start(self, album_id: int, source: Source) -> _Pending:

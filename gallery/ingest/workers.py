@@ -106,11 +106,20 @@ class WorkerPool:
             ) from exc
 
     def close(self) -> None:
+        """Let the workers finish what they have, then stop them."""
         self._pool.close()
+        self._pool.join()
+
+    def stop(self) -> None:
+        """Stop the workers now, abandoning their files."""
+        self._pool.stop()
         self._pool.join()
 
     def __enter__(self) -> WorkerPool:
         return self
 
-    def __exit__(self, *_exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *_exc) -> None:
+        if exc_type:
+            self.stop()
+        else:
+            self.close()
