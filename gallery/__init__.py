@@ -16,7 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, media storage, blueprints, CLI."""
     # Imported here so `import gallery.config` (tests, tools) stays light.
     from gallery import cli, db
-    from gallery.views import public
+    from gallery.views import api, public
 
     app = Flask(__name__, template_folder=str(_templates_dir()))
     app.config.update(load_config(test_config))
@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.extensions["gallery.storage"] = LocalStorage(app.config["UPLOADS_DIR"])
     app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
     cli.init_app(app)
     return app
 
