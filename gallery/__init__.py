@@ -15,16 +15,17 @@ from gallery.storage import LocalStorage
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, media storage, blueprints, CLI."""
     # Imported here so `import gallery.config` (tests, tools) stays light.
-    from gallery import cli, db
-    from gallery.views import api, public
+    from gallery import auth, cli, db
+    from gallery.views import account, api, public, staff
 
     app = Flask(__name__, template_folder=str(_templates_dir()))
     app.config.update(load_config(test_config))
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _stored_secret(app.config["DATA_DIR"])
     db.init_app(app)
     app.extensions["gallery.storage"] = LocalStorage(app.config["UPLOADS_DIR"])
-    app.register_blueprint(public.bp)
-    app.register_blueprint(api.bp)
+    auth.init_app(app)
+    for blueprint in (public.bp, account.bp, staff.bp, api.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
 

@@ -52,6 +52,9 @@ main = FlaskGroup(
 
 
 def init_app(app: Flask) -> None:
+    from gallery.cli_users import users
+
+    app.cli.add_command(users)
     for command in (init, serve, import_, photos, albums, renditions, demo):
         app.cli.add_command(command)
 

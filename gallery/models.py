@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -26,6 +27,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -40,6 +45,11 @@ class Album(Base):
     event_date: Mapped[date | None] = mapped_column(Date)
     place: Mapped[str] = mapped_column(String(300), default="")
     visibility: Mapped[str] = mapped_column(String(16), default="draft")
+    secret: Mapped[str] = mapped_column(String(64), default=new_secret)  # the unlisted link
+    allow_original_download: Mapped[bool] = mapped_column(default=False)
+    custom_order: Mapped[bool] = mapped_column(default=False)  # staff dragged the photos
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cover_photo_id: Mapped[int | None] = mapped_column(
         ForeignKey("photos.id", use_alter=True, ondelete="SET NULL", name="fk_albums_cover_photo")
     )
@@ -98,12 +108,15 @@ class Photo(Base):
     gps_alt: Mapped[float | None] = mapped_column(Float)
     title: Mapped[str] = mapped_column(Text, default="")
     caption: Mapped[str] = mapped_column(Text, default="")
+    title_en: Mapped[str] = mapped_column(Text, default="")
+    caption_en: Mapped[str] = mapped_column(Text, default="")
     alt_text: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     credit: Mapped[str] = mapped_column(Text, default="")
     copyright: Mapped[str] = mapped_column(Text, default="")
     consent: Mapped[str] = mapped_column(String(16), default="ok")
     status: Mapped[str] = mapped_column(String(16), default="active")
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200), default="")
 
@@ -138,6 +151,65 @@ class Rendition(Base):
     photo: Mapped[Photo] = relationship(back_populates="renditions")
 
 
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.id"
+    )
+
+    @classmethod
+    def by_email(cls, session: Session, email: str) -> User | None:
+        return session.scalar(select(cls).where(cls.email == email.strip().lower()))
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored, so a database leak reveals no token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginAttempt(Base):
+    """A failed sign-in, by account and by address, for rate limiting across processes."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what to which object, and when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 def visible_rendition(session: Session, sha256: str, name: str) -> Rendition | None:
     """A rendition a visitor may fetch: its photo is public in a public or unlisted album."""
     query = (
@@ -153,3 +225,59 @@ def visible_rendition(session: Session, sha256: str, name: str) -> Rendition | N
         )
     )
     return session.scalars(query).first()
+
+
+ARTICLE_STATUSES = ("draft", "published")
+
+
+class Article(Base):
+    """A news article: text with rows of photo labels, and what each label shows."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    author: Mapped[str] = mapped_column(String(200), default="")  # a user link comes later
+    published_on: Mapped[date | None] = mapped_column(Date)
+    # The album whose photo numbers new labels mean by default; photos may come from any.
+    album_id: Mapped[int | None] = mapped_column(ForeignKey("albums.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    album: Mapped[Album | None] = relationship()
+    photos: Mapped[list[ArticlePhoto]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="ArticlePhoto.id"
+    )
+
+    @classmethod
+    def by_slug(cls, session: Session, slug: str) -> Article | None:
+        return session.scalar(select(cls).where(cls.slug == slug))
+
+    def assignments(self) -> dict[str, ArticlePhoto]:
+        """Label -> its assignment."""
+        return {assigned.label: assigned for assigned in self.photos}
+
+
+class ArticlePhoto(Base):
+    """One label of an article (`7`, `8a`): its photo, optional crop and caption override."""
+
+    __tablename__ = "article_photos"
+    __table_args__ = (UniqueConstraint("article_id", "label", name="uq_article_photo_label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(16))
+    # SET NULL, not CASCADE: a deleted photo leaves its label behind, reported as a problem.
+    photo_id: Mapped[int | None] = mapped_column(
+        ForeignKey("photos.id", ondelete="SET NULL"), index=True
+    )
+    crop: Mapped[dict | None] = mapped_column(JSON)  # see gallery.articles.Crop
+    caption: Mapped[str | None] = mapped_column(Text)  # None: the photo's own caption
+
+    article: Mapped[Article] = relationship(back_populates="photos")
+    photo: Mapped[Photo | None] = relationship()

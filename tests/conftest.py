@@ -56,3 +56,30 @@ def make_jpeg(tmp_path):
         return path
 
     return make
+
+
+@pytest.fixture
+def users(runner):
+    """One user per role; the password is the email's name part repeated to 10+ chars."""
+    made = {}
+    for role in ("admin", "editor", "staff"):
+        email = f"{role}@school.lv"
+        password = f"{role}-password-123"
+        result = runner.invoke(
+            args=["users", "add", email, "--role", role, "--password-stdin"], input=password
+        )
+        assert result.exit_code == 0, result.output
+        made[role] = (email, password)
+    return made
+
+
+def csrf_of(client) -> str:
+    """The CSRF token of the client's session (fetching the sign-in form makes one)."""
+    client.get("/login")
+    with client.session_transaction() as session:
+        return session["csrf"]
+
+
+def sign_in(client, email: str, password: str):
+    token = csrf_of(client)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})

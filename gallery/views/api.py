@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
 from gallery.albums import InvalidInput
+from gallery.auth import current_user, require_role
 from gallery.ingest.errors import Rejected
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -32,3 +33,11 @@ def _rejected(exc: Rejected):
 @bp.errorhandler(InvalidInput)
 def _invalid(exc: InvalidInput):
     return error(400, "invalid_input", str(exc))
+
+
+@bp.get("/me")
+@require_role("staff")
+def me():
+    """Who the session or token belongs to."""
+    user = current_user()
+    return {"email": user.email, "role": user.role}

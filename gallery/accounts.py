@@ -1,0 +1,109 @@
+"""Accounts: creating users, checking passwords, API tokens, and sign-in rate limits."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from gallery.albums import InvalidInput
+from gallery.models import ApiToken, LoginAttempt, User, utcnow
+
+ROLES = ("admin", "editor", "staff")
+RANK = {"staff": 1, "editor": 2, "admin": 3}  # each role may do what the ones below it may
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "glt_"
+# Checked when the account does not exist, so both answers take the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def create_user(session: Session, email: str, role: str, password: str) -> User:
+    """A new active user; the email must be new, the role known, the password long enough."""
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise InvalidInput(f"{email!r} is not an email address")
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+    if User.by_email(session, email):
+        raise InvalidInput(f"a user with the email {email} already exists")
+    user = User(email=email, role=role, password_hash=hash_password(password))
+    session.add(user)
+    return user
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"the password must have at least {MIN_PASSWORD} characters")
+    return generate_password_hash(password, method="scrypt")
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (never saying which was wrong)."""
+    user = User.by_email(session, email)
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def has_role(user: User | None, role: str) -> bool:
+    return bool(user and user.active and RANK.get(user.role, 0) >= RANK[role])
+
+
+def new_token(session: Session, user: User, name: str = "") -> str:
+    """Make an API token for the user; the plain token is shown once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user.tokens.append(ApiToken(token_hash=_digest(token), name=name))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a live (unrevoked) token belongs to; marks the token as used."""
+    query = select(ApiToken).where(
+        ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)
+    )
+    found = session.scalar(query)
+    if found is None or not found.user.active:
+        return None
+    found.last_used_at = utcnow()
+    return found.user
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise InvalidInput(f"no API token with id {token_id}")
+    token.revoked_at = token.revoked_at or utcnow()
+    return token
+
+
+def too_many_failures(session: Session, keys: list[str], limit: int, window: timedelta) -> bool:
+    """Whether any key (an email, an address) failed to sign in `limit` times lately."""
+    since = utcnow() - window
+    query = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.key.in_(keys), LoginAttempt.at >= since)
+        .group_by(LoginAttempt.key)
+    )
+    return any(count >= limit for count in session.scalars(query))
+
+
+def record_failure(session: Session, keys: list[str]) -> None:
+    session.add_all(LoginAttempt(key=key) for key in keys)
+
+
+def forget_failures(session: Session, keys: list[str], older_than: timedelta) -> None:
+    """Clear the keys of a successful sign-in, and everybody's stale failures."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.key.in_(keys)))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - older_than))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,91 @@
+"""Accounts: sign-in, rate limits, CSRF, roles, API tokens."""
+
+from __future__ import annotations
+
+from conftest import csrf_of, sign_in
+
+
+def test_sign_in_and_out(client, users):
+    email, password = users["staff"]
+    response = sign_in(client, email, password)
+    assert response.status_code == 302 and response.location.endswith("/staff/")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert b"staff@school.lv" in client.get("/staff/").data
+    client.post("/logout", data={"csrf_token": csrf_of(client)})
+    assert client.get("/staff/").status_code == 302
+
+
+def test_wrong_password_and_unknown_account_look_the_same(client, users):
+    email, _ = users["staff"]
+    wrong = sign_in(client, email, "not-the-password")
+    unknown = sign_in(client, "nobody@school.lv", "not-the-password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert b"Wrong email or password." in wrong.data
+    assert wrong.data.replace(b"staff@", b"X@") == unknown.data.replace(b"nobody@", b"X@")
+
+
+def test_sign_in_pauses_after_repeated_failures(client, users):
+    email, password = users["editor"]
+    for _ in range(5):
+        assert sign_in(client, email, "wrong-password-x").status_code == 401
+    paused = sign_in(client, email, password)
+    assert paused.status_code == 429
+    assert b"Too many failed sign-ins" in paused.data
+
+
+def test_posts_without_csrf_token_are_refused(client, users):
+    email, password = users["admin"]
+    token = csrf_of(client)
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 400
+    sign_in(client, email, password)
+    refused = client.post("/staff/albums", data={"slug": "x", "title": "X"})
+    assert refused.status_code == 400
+    assert b"CSRF" in refused.data
+    assert token  # a token existed: it was the missing field that was refused
+
+
+def test_roles_are_enforced(client, users):
+    assert client.get("/staff/").status_code == 302  # anonymous: to the sign-in page
+    sign_in(client, *users["staff"])
+    assert client.get("/staff/").status_code == 200
+    assert client.get("/staff/users").status_code == 403
+    assert client.get("/staff/audit").status_code == 403
+
+
+def test_next_is_never_an_open_redirect(client, users):
+    token = csrf_of(client)
+    email, password = users["staff"]
+    data = {"email": email, "password": password, "csrf_token": token}
+    response = client.post("/login?next=https://evil.example/", data=data)
+    assert response.location.endswith("/staff/")
+
+
+def test_api_tokens_authenticate_and_can_be_revoked(client, runner, users):
+    token = runner.invoke(args=["users", "token", "editor@school.lv"]).output.strip()
+    assert token.startswith("glt_")
+    headers = {"Authorization": f"Bearer {token}"}
+    me = client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200 and me.json == {"email": "editor@school.lv", "role": "editor"}
+    assert client.get("/api/v1/me").status_code == 401
+    bad = client.get("/api/v1/me", headers={"Authorization": "Bearer glt_wrong"})
+    assert bad.status_code == 401 and bad.json["error"]["code"] == "unauthorized"
+    runner.invoke(args=["users", "revoke-token", "1"])
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_admin_manages_users_in_the_ui(client, users):
+    sign_in(client, *users["admin"])
+    token = csrf_of(client)
+    data = {
+        "email": "new@school.lv",
+        "role": "staff",
+        "password": "a-long-password",
+        "csrf_token": token,
+    }
+    assert client.post("/staff/users", data=data).status_code == 302
+    page = client.get("/staff/users").get_data(as_text=True)
+    assert "new@school.lv" in page
+    audit = client.get("/staff/audit").get_data(as_text=True)
+    assert "user.add" in audit and "admin@school.lv" in audit
