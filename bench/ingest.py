@@ -1,26 +1,26 @@
-"""Ingest benchmark: 24-megapixel JPEGs through two baselines and through `gallery import`.
+"""Ingest benchmark: 24 MP JPEGs through two baselines and through `gallery import`.
 
-Run from the project root:  .venv/bin/python bench/ingest.py [--count N] [--sizes S ...]
-[--keep] [--skip-naive]. It makes N (default 16) 24 MP JPEGs from the shared corpus (cached
-in bench/out/photos-24mp/) and measures on the same files: (a) a naive Pillow baseline and
-(b) a libvips renditions-only baseline, in this process (and again in a child, for their peak
-RSS), (c) `gallery import` with one and with two workers, as a subprocess in a fresh data
-dir, while /proc is polled every 50 ms for the peak RSS (VmHWM) of the import and its workers.
+Run: `.venv/bin/python bench/ingest.py [--count N] [--sizes S ...] [--keep] [--skip-naive]`.
+Makes N (default 16) 24 MP JPEGs from the shared corpus once (bench/out/photos-24mp/), then
+times on them (a) a naive Pillow and (b) a libvips renditions-only baseline in this process
+(peak RSS from a fresh child), (c) `gallery import` with 1 and 2 workers in fresh data dirs,
+polling /proc every 50 ms for the peak RSS (VmHWM) of the import process and its workers.
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import multiprocessing
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from argparse import ArgumentParser, Namespace
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ from gallery.config import load_config
 CACHE = Path(__file__).resolve().parent / "out" / "photos-24mp"
 GALLERY = Path(sys.executable).parent / "gallery"
 POLL = 0.05  # seconds between two looks at /proc
+Timing = tuple[float, float]  # (seconds, peak RSS in MB)
 
 
 def upscale(source: Path, dest: Path) -> None:
@@ -83,14 +84,14 @@ def libvips(paths: Sequence[Path], sizes: Sequence[int], quality: int) -> None:
             image.jpegsave_buffer(Q=quality)
 
 
-def timed(name: str, paths: Sequence[Path], sizes: Sequence[int], quality: int) -> tuple:
+def timed(name: str, paths: Sequence[Path], sizes: Sequence[int], quality: int) -> Timing:
     """(Seconds one baseline takes on all the photos in turn, this process's VmHWM in MB)."""
     start = time.perf_counter()
     {"naive": naive, "libvips": libvips}[name](paths, sizes, quality)
     return time.perf_counter() - start, vm_hwm_kb(os.getpid()) / 1024
 
 
-def in_child(name: str, paths: Sequence[Path], sizes: Sequence[int], quality: int) -> tuple:
+def in_child(name: str, paths: Sequence[Path], sizes: Sequence[int], quality: int) -> Timing:
     """`timed` in a fresh interpreter, for its own peak RSS (wait4's ru_maxrss would not do:
     Linux carries this process's peak over into a child, through fork and exec)."""
     with multiprocessing.get_context("spawn").Pool(1) as pool:
@@ -144,11 +145,11 @@ class Run:
     workers_seen: int
 
 
-def gallery_import(files: Sequence[Path], workers: int, env: dict, keep: bool) -> Run:
+def gallery_import(files: Sequence[Path], workers: int, env: dict[str, str], keep: bool) -> Run:
     """`gallery init` in a fresh data dir, then a timed, watched `gallery import`."""
     data = tempfile.mkdtemp(prefix=f"bench-ingest-{workers}w-")
     base = [str(GALLERY), "--data", data]
-    subprocess.run([*base, "init"], env=env, check=True, capture_output=True)
+    subprocess.run([*base, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     cmd = [*base, "import", "--album", "bench", "--workers", str(workers), "--json", *files]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
@@ -170,21 +171,22 @@ def gallery_import(files: Sequence[Path], workers: int, env: dict, keep: bool) -
     return Run(seconds, imported, peak_mb(peaks, range(1))[0], worker_mb, seen)
 
 
-def measure_gallery(args: argparse.Namespace, photos: list[Path], tiny: Path) -> tuple:
-    """({workers: Run} for the photos, {workers: seconds to import one tiny file})."""
+def measure_gallery(args: Namespace, photos: list[Path], tiny: Path) -> tuple[dict, dict]:
+    """({workers: Run} for the photos, {workers: median seconds of 3 tiny-file imports})."""
     env = {**os.environ, "GALLERY_RENDITION_SIZES": " ".join(map(str, args.sizes))}
     env.update(GALLERY_DATABASE_URL="", GALLERY_UPLOADS_DIR="", GALLERY_INDEX_DIR="")
     runs, startup = {}, {}
     for n in (1, 2):
         print(f"gallery import, {n} worker(s)...", file=sys.stderr)
-        startup[n] = gallery_import([tiny], n, env, args.keep).seconds
+        tiny_runs = [gallery_import([tiny], n, env, args.keep).seconds for _ in range(3)]
+        startup[n] = statistics.median(tiny_runs)
         runs[n] = run = gallery_import(photos, n, env, args.keep)
         if run.imported != len(photos) or run.workers_seen != n:
             print(f"  WARNING: {run.imported} imported, {run.workers_seen} workers seen")
     return runs, startup
 
 
-def measure_baselines(args: argparse.Namespace, photos: list[Path], quality: int) -> dict:
+def measure_baselines(args: Namespace, photos: list[Path], quality: int) -> dict[str, Timing]:
     """name -> (seconds in this process, peak RSS MB of a fresh child doing the same)."""
     results = {}
     for name in ("libvips",) if args.skip_naive else ("naive", "libvips"):
@@ -196,7 +198,9 @@ def measure_baselines(args: argparse.Namespace, photos: list[Path], quality: int
     return results
 
 
-def report(count: int, base: dict, runs: dict[int, Run], startup: dict[int, float]) -> None:
+def report(
+    count: int, base: dict[str, Timing], runs: dict[int, Run], startup: dict[int, float]
+) -> None:
     """The Markdown table and the targets (ratios on raw wall time)."""
     naive_s, vips_s = base.get("naive", (0, 0))[0], base["libvips"][0]
 
@@ -227,8 +231,8 @@ def report(count: int, base: dict, runs: dict[int, Run], startup: dict[int, floa
     print(f"- `peak worker RSS < 200 MB`: {worker_mb:.0f} {'PASS' if worker_mb < 200 else 'FAIL'}")
 
 
-def parse_args(config: dict) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_args(config: dict) -> Namespace:
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=16, help="number of 24 MP photos")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(config["RENDITION_SIZES"]))
     parser.add_argument("--keep", action="store_true", help="keep the temp data dirs")
@@ -252,7 +256,7 @@ def main() -> None:
     print(f"{len(photos)} photos of 24 MP, {mb:.1f} MB each on average; sizes {args.sizes}")
     before, after = (" ".join(f"{x:.2f}" for x in avg) for avg in (load, os.getloadavg()))
     print(f"JPEG Q{quality}; {os.cpu_count()} CPUs; load average before {before}, after {after}")
-    print(f"start-up = import of one tiny file ({tiny.name}, {tiny.stat().st_size} bytes)\n")
+    print(f"start-up = median of 3 imports of {tiny.name} ({tiny.stat().st_size} bytes)\n")
     report(len(photos), base, runs, startup)
 
 

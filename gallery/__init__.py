@@ -16,25 +16,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, media storage, blueprints, CLI."""
     # Imported here so `import gallery.config` (tests, tools) stays light.
     from gallery import auth, cli, db
-    from gallery.views import account, api, public, staff
+    from gallery.views import account, api, articles, public, staff
 
-    app = Flask(__name__, template_folder=str(_templates_dir()))
+    app = Flask(
+        __name__,
+        template_folder=str(_bundled_dir("templates")),
+        static_folder=str(_bundled_dir("static")),
+    )
     app.config.update(load_config(test_config))
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _stored_secret(app.config["DATA_DIR"])
+    # Refuse oversized uploads before reading them (a little room for the form around the file).
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
     db.init_app(app)
     app.extensions["gallery.storage"] = LocalStorage(app.config["UPLOADS_DIR"])
     auth.init_app(app)
-    for blueprint in (public.bp, account.bp, staff.bp, api.bp):
+    for blueprint in (public.bp, account.bp, staff.bp, api.bp, articles.bp, articles.api):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
 
 
-def _templates_dir() -> Path:
-    """templates/ ships inside the package when installed, beside it in a source checkout."""
+def _bundled_dir(name: str) -> Path:
+    """templates/ and static/ ship inside the package when installed, beside it in a checkout."""
     here = Path(__file__).resolve().parent
-    packaged = here / "templates"
-    return packaged if packaged.is_dir() else here.parent / "templates"
+    packaged = here / name
+    return packaged if packaged.is_dir() else here.parent / name
 
 
 def _stored_secret(data_dir: str) -> str:

@@ -13,8 +13,8 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from gallery import db
 from gallery.albums import InvalidInput, create_album, get_or_create, photo_counts, update_album
-from gallery.ingest.pipeline import Importer, IngestSettings, Outcome, rebuild_renditions
-from gallery.ingest.sources import ZipLimits, expand
+from gallery.imports import import_paths, import_report
+from gallery.ingest.pipeline import IngestSettings, Outcome, rebuild_renditions
 from gallery.ingest.workers import WorkerPool
 from gallery.models import Album, Photo
 from gallery.representations import album_to_dict, photo_to_dict
@@ -52,9 +52,12 @@ main = FlaskGroup(
 
 
 def init_app(app: Flask) -> None:
+    from gallery.cli_articles import article, contact_sheet
     from gallery.cli_users import users
 
     app.cli.add_command(users)
+    app.cli.add_command(article)
+    app.cli.add_command(contact_sheet)
     for command in (init, serve, import_, photos, albums, renditions, demo):
         app.cli.add_command(command)
 
@@ -131,31 +134,11 @@ def run_import(album_id: int, paths: list[Path], workers: int | None) -> list[Ou
     """Import through a worker pool with a progress bar on a terminal."""
     from tqdm import tqdm
 
-    config = current_app.config
-    storage = _storage()
-    storage.ensure()
-    limits = ZipLimits(config["ZIP_MAX_ENTRIES"], config["ZIP_MAX_BYTES"], config["ZIP_MAX_RATIO"])
     with (
-        WorkerPool.from_config(config, workers) as pool,
+        WorkerPool.from_config(current_app.config, workers) as pool,
         tqdm(unit="file", disable=not sys.stderr.isatty(), file=sys.stderr) as bar,
     ):
-        importer = Importer(db.session_factory(), storage, IngestSettings.from_config(config), pool)
-        return importer.run(album_id, expand(paths, limits), on_done=lambda _o: bar.update())
-
-
-def import_report(outcomes: list[Outcome]) -> dict:
-    """The `--json` shape of DESIGN.md."""
-    return {
-        "imported": [o.photo_id for o in outcomes if o.status == "imported"],
-        "duplicates": [
-            {"path": o.label, "photo_id": o.photo_id} for o in outcomes if o.status == "duplicate"
-        ],
-        "rejected": [
-            {"path": o.label, "code": o.code, "error": o.error}
-            for o in outcomes
-            if o.status == "rejected"
-        ],
-    }
+        return import_paths(album_id, paths, pool, on_done=lambda _o: bar.update())
 
 
 @click.command()

@@ -52,6 +52,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ZIP_MAX_ENTRIES", 2000, "Most entries read from one zip archive."),
     Setting("ZIP_MAX_BYTES", 4 * 1024**3, "Most uncompressed bytes read from one zip archive."),
     Setting("ZIP_MAX_RATIO", 200, "Highest compression ratio of a zip entry (bomb guard)."),
+    Setting("PUBLIC_URL", "", "Site root for absolute URLs in exports; empty: the request's."),
+    Setting("ARTICLE_WIDTH", 800, "Article column width in px (page, export, CLI default)."),
+    Setting("ARTICLE_GAP", 8, "Gap between an article's photos, in px."),
+    Setting("ARTICLE_MAX_ROW", 4, "Most photos in one row before it is a problem (too small)."),
 )
 
 

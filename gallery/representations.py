@@ -36,7 +36,9 @@ def photo_to_dict(photo: Photo, *, staff: bool) -> dict[str, Any]:
         "iso": photo.iso,
         "focal_length": photo.focal_length,
         "title": photo.title,
+        "title_en": photo.title_en,
         "caption": photo.caption,
+        "caption_en": photo.caption_en,
         "alt_text": photo.alt_text,
         "keywords": list(photo.keywords or []),
         "credit": photo.credit,
@@ -58,8 +60,8 @@ def photo_to_dict(photo: Photo, *, staff: bool) -> dict[str, Any]:
     return data
 
 
-def album_to_dict(album: Album, photo_count: int) -> dict[str, Any]:
-    return {
+def album_to_dict(album: Album, photo_count: int, *, staff: bool = False) -> dict[str, Any]:
+    data = {
         "slug": album.slug,
         "title": album.title,
         "event_date": album.event_date.isoformat() if album.event_date else None,
@@ -67,6 +69,12 @@ def album_to_dict(album: Album, photo_count: int) -> dict[str, Any]:
         "visibility": album.visibility,
         "photos": photo_count,
     }
+    if staff:
+        data["description"] = album.description
+        data["cover_photo_id"] = album.cover_photo_id
+        data["secret_url"] = f"/albums/{album.slug}?key={album.secret}"
+        data["status"] = album.status
+    return data
 
 
 def _gps(photo: Photo) -> dict[str, float | None] | None:

@@ -54,6 +54,10 @@ class LocalStorage:
         write_atomic(final, data, self.temp_path(f".{_ext(fmt)}"))
         return final
 
+    def remove_original(self, sha256: str, ext: str) -> None:
+        """Delete an original (only when emptying the trash: nothing else ever does)."""
+        self.original_path(sha256, ext).unlink(missing_ok=True)
+
     def remove_renditions(self, sha256: str) -> None:
         shutil.rmtree(self.rendition_path(sha256, "x", "jpeg").parent, ignore_errors=True)
 

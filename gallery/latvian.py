@@ -1,0 +1,174 @@
+"""Latvian text analysis for search: tokenise, lowercase, fold diacritics, light stemming.
+
+People type Latvian without diacritics and in any grammatical case, so both the index and
+the queries go through the same chain: `konferencē`, `konferenci` and `konference` all
+become `konferenc`. The stemmer follows the light stemmer of Lucene's Latvian analysis
+(Savoy's approach: strip one case ending, guarded by the word's length and vowel count,
+then undo the consonant change the ending caused) but runs on folded text, so a word typed
+without diacritics loses the same ending as the written one (`konferencem` = `konferencēm`).
+Words in other scripts (Russian) and words that look English pass through unstemmed.
+Whoosh pickles the analyzer into the index: the filters are module-level classes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+
+# Latin letters with marks fold to their base letter (ā->a, č->c, ņ->n, ö->o, ...);
+# other scripts are left alone, so Cyrillic й stays й.
+_LATIN_RANGES = (range(0x00C0, 0x0250), range(0x1E00, 0x1F00))
+
+
+def _fold_table() -> dict[int, str]:
+    table = {}
+    for block in _LATIN_RANGES:
+        for code in block:
+            base = unicodedata.normalize("NFD", chr(code))[0]
+            if base.isascii() and base.isalpha():
+                table[code] = base
+    return table
+
+
+FOLD_TABLE = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Text with Latin diacritics removed: mācību -> macibu."""
+    return text.translate(FOLD_TABLE)
+
+
+# (ending, vowels the word must have more than, whether it may have softened the stem);
+# Lucene's list folded and deduplicated, longest endings first within each group.
+AFFIXES: tuple[tuple[str, int, bool], ...] = (
+    ("ajiem", 3, False),
+    ("ajai", 3, False),
+    ("ajam", 2, False),
+    ("ajos", 2, False),
+    ("ajas", 2, False),
+    ("iem", 2, True),
+    ("aja", 2, False),
+    ("ais", 2, False),
+    ("ai", 2, False),
+    ("ei", 2, False),
+    ("am", 1, False),
+    ("em", 1, False),
+    ("im", 1, False),
+    ("um", 1, False),
+    ("us", 1, True),
+    ("as", 1, False),
+    ("es", 1, False),
+    ("os", 1, True),
+    ("ij", 1, False),
+    ("is", 1, True),
+    ("ie", 1, False),
+    ("u", 1, True),
+    ("a", 1, True),
+    ("i", 1, True),
+    ("e", 1, False),
+    ("o", 1, False),
+    ("s", 0, False),
+)
+VOWELS = frozenset("aeiou")
+LATVIAN_LETTERS = frozenset("abcdefghijklmnoprstuvz")  # folded; no q, w, x, y
+# Letter pairs that Latvian spelling never writes (it has č, š, f, k, ...): English.
+_FOREIGN_PAIRS = re.compile(r"th|ph|ck|sh|wh|gh|ch|qu|tion$|ness$")
+# Common English words a school's captions use that Latvian spelling rules cannot tell
+# apart; none of them is also a Latvian word form.
+ENGLISH = frozenset(
+    """
+    are have some more made make take takes come game games case cases uses place places
+    people house home life live online time times name names date dates smile dance
+    dances love nice fine free site page image images picture pictures photo photos
+    video videos news conference conferences office science course courses prize prizes
+    programme awards stage culture nature future practice college village visitors
+    guests kids friends members partners volunteers graduates
+    """.split()
+)
+STOP_WORDS = frozenset(
+    """
+    un ar no uz par pie pa pec ir bija ka ari bet vai lai jo ne gan kas ko to tas ta tie
+    tam tai tos so si sis tika tiek tad tur te tik kur kad ja vien nu
+    the and of in on at to for with from
+    """.split()
+)
+
+
+def is_foreign(word: str) -> bool:
+    """Whether a folded, lowercase word is not Latvian (other script, English spelling)."""
+    return (
+        not LATVIAN_LETTERS.issuperset(word)
+        or word in ENGLISH
+        or _FOREIGN_PAIRS.search(word) is not None
+    )
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The light Latvian stem of a folded, lowercase word; foreign words stay whole."""
+    if not word.isalpha() or is_foreign(word):
+        return word
+    vowels = sum(ch in VOWELS for ch in word)
+    for ending, min_vowels, softens in AFFIXES:
+        if vowels > min_vowels and len(word) >= len(ending) + 3 and word.endswith(ending):
+            word = word[: -len(ending)]
+            return _unsoften(word) if softens else word
+    return word
+
+
+def _unsoften(word: str) -> str:
+    # A labial before -j- was softened by the ending (zivs -> zivju, skapis -> skapja);
+    # ļ, ņ, č and the like are already l, n, c after folding.
+    if len(word) > 2 and word[-1] == "j" and word[-2] in "pbmv":
+        return word[:-1]
+    return word
+
+
+class FoldFilter(Filter):
+    """Removes Latin diacritics from each token's text."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = token.text.translate(FOLD_TABLE)
+            yield token
+
+
+class LatvianStemFilter(Filter):
+    """Replaces each token's text with its light Latvian stem."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = stem(token.text)
+            yield token
+
+
+def _tokenizer() -> RegexTokenizer:
+    return RegexTokenizer(r"\w+")
+
+
+def latvian_analyzer():
+    """Tokens, lowercase, diacritics folded, stop words dropped, light Latvian stems."""
+    return (
+        _tokenizer()
+        | LowercaseFilter()
+        | FoldFilter()
+        | StopFilter(STOP_WORDS, minsize=1)
+        | LatvianStemFilter()
+    )
+
+
+def folding_analyzer():
+    """Tokens, lowercase, diacritics folded; no stemming (spelling, camera names)."""
+    return _tokenizer() | LowercaseFilter() | FoldFilter()
+
+
+def analyze(text: str, analyzer=None) -> list[str]:
+    """The terms that a text becomes (the Latvian analyzer unless one is given)."""
+    analyzer = analyzer or _DEFAULT
+    return [token.text for token in analyzer(text)]
+
+
+_DEFAULT = latvian_analyzer()

@@ -1,0 +1,143 @@
+"""What the index holds for a photo, read from the database, which stays the source of truth."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from gallery.models import Album, Photo
+
+CHUNK = 500  # photos read per query: bounded memory, few round trips
+
+# Whether a visitor may find a photo in search: its album is listed (unlisted albums are
+# reached by their link only, never by search), its people consented, it is not trashed.
+VISITOR_VISIBLE = (
+    Album.visibility == "public",
+    Photo.consent == "ok",
+    Photo.status == "active",
+)
+
+
+def is_visible_to_visitors(photo: Photo) -> bool:
+    """The Python twin of VISITOR_VISIBLE, for a photo already loaded."""
+    return photo.album.visibility == "public" and photo.is_public
+
+
+def photo_document(photo: Photo) -> dict[str, Any]:
+    """The fields the index keeps for one photo (its album loaded)."""
+    album = photo.album
+    keywords = [" ".join(k.replace(",", " ").split()) for k in photo.keywords or []]
+    keywords = [k for k in dict.fromkeys(keywords) if k]
+    camera = camera_name(photo.camera_make, photo.camera_model)
+    texts = {
+        "title": photo.title or "",
+        "title_en": getattr(photo, "title_en", "") or "",
+        "caption": photo.caption or "",
+        "caption_en": getattr(photo, "caption_en", "") or "",
+        "alt": photo.alt_text or "",
+        "keywords": ", ".join(keywords),
+        "credit": photo.credit or "",
+        "album_title": album.title or "",
+        "place": album.place or "",
+    }
+    doc: dict[str, Any] = {
+        "id": str(photo.id),
+        "album": album.slug,
+        "visible": "y" if is_visible_to_visitors(photo) else "n",
+        **texts,
+        "keyword": keywords,
+        "camera": camera,
+        "year": photo_year(photo),
+        "taken": parse_taken(photo.taken_at),
+        "spell": " ".join(t for t in texts.values() if t),
+    }
+    doc["digest"] = digest(doc)
+    return doc
+
+
+def digest(doc: dict[str, Any]) -> str:
+    """A short fingerprint of a document, to tell whether the index has its latest text."""
+    data = {k: v for k, v in doc.items() if k != "digest"}
+    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def camera_name(make: str | None, model: str | None) -> str:
+    """`Canon` + `Canon EOS 40D` -> `Canon EOS 40D`; `NIKON CORPORATION` + `D70` -> both."""
+    make, model = (make or "").strip(), (model or "").strip()
+    if make and model.lower().startswith(make.split()[0].lower()):
+        return model
+    return " ".join(part for part in (make, model) if part)
+
+
+def photo_year(photo: Photo) -> str:
+    """The year the photo was taken, else the year of its album's event."""
+    taken = photo.taken_at or ""
+    if len(taken) >= 4 and taken[:4].isdigit():
+        return taken[:4]
+    event = photo.album.event_date
+    return str(event.year) if event else ""
+
+
+def parse_taken(text: str | None) -> datetime | None:
+    """The camera's local time (offset dropped: people search by the clock they saw)."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def _with_album(query: Select) -> Select:
+    return query.options(joinedload(Photo.album))
+
+
+def load_photos(session: Session, ids: Iterable[int]) -> Iterator[Photo]:
+    """The photos with these ids that exist, their albums loaded, CHUNK at a time."""
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        yield from session.scalars(_with_album(select(Photo).where(Photo.id.in_(chunk))))
+
+
+def all_photos(session: Session) -> Iterator[Photo]:
+    """Every photo, in id order, CHUNK at a time (keyset pages: no OFFSET scans)."""
+    last = 0
+    while True:
+        query = select(Photo).where(Photo.id > last).order_by(Photo.id).limit(CHUNK)
+        photos = list(session.scalars(_with_album(query)))
+        if not photos:
+            return
+        yield from photos
+        session.expunge_all()  # keep memory flat over a million photos
+        last = photos[-1].id
+
+
+def album_photo_ids(session: Session, album_id: int) -> list[int]:
+    return list(session.scalars(select(Photo.id).where(Photo.album_id == album_id)))
+
+
+def found_photos(session: Session, ids: list[int], *, staff: bool) -> dict[int, Photo]:
+    """The hits as the database sees them now; for visitors only those still visible."""
+    query = (
+        select(Photo)
+        .join(Album, Photo.album_id == Album.id)
+        .where(Photo.id.in_(ids))
+        .options(joinedload(Photo.album), selectinload(Photo.renditions))
+    )
+    if not staff:
+        query = query.where(*VISITOR_VISIBLE)
+    return {photo.id: photo for photo in session.scalars(query)}
+
+
+def album_titles(session: Session, slugs: Iterable[str]) -> dict[str, str]:
+    slugs = list(slugs)
+    query = select(Album.slug, Album.title).where(Album.slug.in_(slugs))
+    return dict(session.execute(query).tuples()) if slugs else {}

@@ -1,0 +1,163 @@
+"""The JSON API: albums, uploads, curation, order, trash; who may do what."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+
+@pytest.fixture
+def token(runner, users):
+    """An API token of the staff user."""
+    return runner.invoke(args=["users", "token", "staff@school.lv"]).output.strip()
+
+
+@pytest.fixture
+def api(client, token):
+    """Call the API as staff with a bearer token."""
+
+    def call(method, path, **kwargs):
+        headers = {"Authorization": f"Bearer {token}"}
+        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+    return call
+
+
+def _upload(api, slug, path, name=None):
+    with open(path, "rb") as handle:
+        data = {"file": (io.BytesIO(handle.read()), name or path.name)}
+    return api("POST", f"/albums/{slug}/photos", data=data, content_type="multipart/form-data")
+
+
+@pytest.fixture
+def album(api):
+    response = api("POST", "/albums", json={"slug": "fest", "title": "Fest"})
+    assert response.status_code == 201, response.json
+    return "fest"
+
+
+def test_upload_duplicate_and_rejected(api, album, make_jpeg, tmp_path):
+    photo = make_jpeg("a.jpg", size=(800, 600))
+    created = _upload(api, album, photo)
+    assert created.status_code == 201
+    body = created.json["photo"]
+    assert (body["number"], body["filename"], body["width"]) == (1, "a.jpg", 800)
+    again = _upload(api, album, photo, name="copy.jpg")
+    assert again.status_code == 409
+    assert again.json["error"]["photo_id"] == body["id"]
+    svg = tmp_path / "x.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
+    refused = _upload(api, album, svg)
+    assert refused.status_code == 415
+    assert "SVG" in refused.json["error"]["message"]
+
+
+def test_zip_upload_reports_each_entry(api, album, make_jpeg):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.write(make_jpeg("one.jpg"), "one.jpg")
+        archive.write(make_jpeg("two.jpg", color=(0, 0, 255)), "sub/two.jpg")
+        archive.writestr("../evil.jpg", b"\xff\xd8\xff")
+    data = {"file": (io.BytesIO(buffer.getvalue()), "event.zip")}
+    response = api("POST", f"/albums/{album}/photos", data=data, content_type="multipart/form-data")
+    assert response.status_code == 201
+    assert sorted(p["filename"] for p in response.json["photos"]) == ["one.jpg", "two.jpg"]
+    (rejected,) = response.json["rejected"]
+    assert rejected["path"] == "event.zip!/../evil.jpg"
+
+
+def test_curation_edits_bulk_edits_and_order(api, album, make_jpeg):
+    ids = [_upload(api, album, make_jpeg(f"{n}.jpg", color=(n * 60, 90, 0))).json["photo"]["id"] for n in range(3)]
+    one = api("PATCH", f"/photos/{ids[0]}", json={"caption": "Konference", "keywords": "a, b, a"})
+    assert one.json["photo"]["caption"] == "Konference"
+    assert one.json["photo"]["keywords"] == ["a", "b"]
+    bulk = api("PATCH", "/photos", json={"ids": ids[1:], "set": {"credit": "Foto: Anna"}})
+    assert [p["credit"] for p in bulk.json["photos"]] == ["Foto: Anna", "Foto: Anna"]
+    bad = api("PATCH", f"/photos/{ids[0]}", json={"sha256": "x"})
+    assert bad.status_code == 400 and "cannot be edited" in bad.json["error"]["message"]
+    order = api("PUT", f"/albums/{album}/order", json={"photo_ids": ids[::-1]})
+    assert [(p["id"], p["number"]) for p in order.json["photos"]] == list(
+        zip(ids[::-1], [1, 2, 3], strict=True)
+    )
+    partial = api("PUT", f"/albums/{album}/order", json={"photo_ids": ids[:2]})
+    assert partial.status_code == 400
+
+
+def test_trash_restore_and_empty(client, runner, api, album, make_jpeg, app):
+    photo = _upload(api, album, make_jpeg()).json["photo"]
+    assert api("DELETE", f"/photos/{photo['id']}").json == {"trashed": photo["id"]}
+    assert api("GET", f"/albums/{album}/photos").json["photos"] == []
+    assert api("GET", "/trash").status_code == 403  # staff may trash, only admins restore
+    admin = runner.invoke(args=["users", "token", "admin@school.lv"]).output.strip()
+    headers = {"Authorization": f"Bearer {admin}"}
+    listed = client.get("/api/v1/trash", headers=headers).json
+    assert [p["id"] for p in listed["photos"]] == [photo["id"]]
+    client.post("/api/v1/trash/restore", json={"photos": [photo["id"]]}, headers=headers)
+    assert len(api("GET", f"/albums/{album}/photos").json["photos"]) == 1
+    api("DELETE", f"/photos/{photo['id']}")
+    emptied = client.post("/api/v1/trash/empty", headers=headers)
+    assert emptied.json == {"deleted": {"albums": 0, "photos": 1}}
+    storage = app.extensions["gallery.storage"]
+    assert not storage.original_path(photo["sha256"], "jpg").exists()
+    assert not storage.rendition_path(photo["sha256"], "320", "jpeg").exists()
+
+
+def test_visitors_see_only_public_consented_photos_without_gps(client, api, album, make_jpeg):
+    ids = [_upload(api, album, make_jpeg(f"{n}.jpg", color=(n * 60, 90, 0))).json["photo"]["id"] for n in range(2)]
+    api("PATCH", f"/photos/{ids[1]}", json={"consent": "no_public"})
+    assert client.get(f"/api/v1/albums/{album}").status_code == 404  # a draft
+    assert client.get(f"/api/v1/photos/{ids[0]}").status_code == 404
+    api("PATCH", f"/albums/{album}", json={"visibility": "public", "cover_photo_id": ids[0]})
+    listed = client.get(f"/api/v1/albums/{album}/photos").json["photos"]
+    assert [p["id"] for p in listed] == [ids[0]]
+    assert "gps" not in listed[0] and "consent" not in listed[0]
+    assert client.get(f"/api/v1/photos/{ids[1]}").status_code == 404
+    assert [a["slug"] for a in client.get("/api/v1/albums").json["albums"]] == [album]
+
+
+def test_unlisted_album_only_with_its_key(client, api, album):
+    secret_url = api("PATCH", f"/albums/{album}", json={"visibility": "unlisted"}).json["album"][
+        "secret_url"
+    ]
+    key = secret_url.split("key=")[1]
+    assert client.get(f"/api/v1/albums/{album}").status_code == 404
+    assert client.get(f"/api/v1/albums/{album}?key=wrong").status_code == 404
+    assert client.get(f"/api/v1/albums/{album}?key={key}").status_code == 200
+    assert client.get("/api/v1/albums").json == {"albums": []}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/albums"),
+        ("PATCH", "/albums/fest"),
+        ("DELETE", "/albums/fest"),
+        ("POST", "/albums/fest/photos"),
+        ("PUT", "/albums/fest/order"),
+        ("PATCH", "/photos/1"),
+        ("PATCH", "/photos"),
+        ("DELETE", "/photos/1"),
+        ("GET", "/trash"),
+        ("POST", "/trash/restore"),
+        ("POST", "/trash/empty"),
+        ("GET", "/me"),
+    ],
+)
+def test_anonymous_callers_are_refused(client, method, path):
+    from conftest import csrf_of
+
+    response = client.open(
+        f"/api/v1{path}", method=method, json={}, headers={"X-CSRF-Token": csrf_of(client)}
+    )
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_session_calls_need_the_csrf_header(client, users, album):
+    from conftest import sign_in
+
+    sign_in(client, *users["staff"])
+    refused = client.patch("/api/v1/albums/fest", json={"title": "X"})
+    assert refused.status_code == 400 and "CSRF" in refused.json["error"]["message"]
