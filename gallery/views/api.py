@@ -322,3 +322,11 @@ def audit_imports(album: Album, outcomes) -> None:
 
 def _loggable(changes: dict) -> dict:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in changes.items()}
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """This API described for machines (OpenAPI 3.1)."""
+    from gallery.openapi import document
+
+    return document()
