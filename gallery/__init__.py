@@ -15,8 +15,9 @@ from gallery.storage import LocalStorage
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, media storage, blueprints, CLI."""
     # Imported here so `import gallery.config` (tests, tools) stays light.
-    from gallery import auth, cli, db, i18n
+    from gallery import auth, cli, db, i18n, search
     from gallery.views import account, api, articles, public, staff
+    from gallery.views import search as search_views
 
     app = Flask(
         __name__,
@@ -28,11 +29,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Refuse oversized uploads before reading them (a little room for the form around the file).
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
     db.init_app(app)
+    search.init_app(app)
     app.extensions["gallery.storage"] = LocalStorage(app.config["UPLOADS_DIR"])
     auth.init_app(app)
     i18n.init_app(app)
     for blueprint in (public.bp, account.bp, staff.bp, api.bp, articles.bp, articles.api):
         app.register_blueprint(blueprint)
+    app.register_blueprint(search_views.bp)
+    app.register_blueprint(search_views.api)
     cli.init_app(app)
     return app
 

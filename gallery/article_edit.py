@@ -59,7 +59,6 @@ def create_article(
     if not title.strip():
         raise InvalidInput("the title must not be empty")
     article = Article(slug=slug, title=title.strip(), author=author.strip(), album=album)
-    article.photos = []
     session.add(article)
     update_body(session, article, body)
     return article

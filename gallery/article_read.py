@@ -47,8 +47,9 @@ class Placement:
 
 
 def visible_to_visitors(photo: Photo) -> bool:
-    """The rule of the media route: a public photo in a public or unlisted album."""
-    return photo.is_public and photo.album.visibility in VISIBLE_ALBUMS
+    """A public photo in a public or unlisted album that is not in the trash."""
+    album = photo.album
+    return photo.is_public and album.visibility in VISIBLE_ALBUMS and album.status == "active"
 
 
 def placement(assigned: ArticlePhoto) -> Placement | None:

@@ -53,12 +53,13 @@ main = FlaskGroup(
 
 def init_app(app: Flask) -> None:
     from gallery.cli_articles import article, contact_sheet
+    from gallery.cli_search import COMMANDS as search_commands
     from gallery.cli_users import users
 
     app.cli.add_command(users)
     app.cli.add_command(article)
     app.cli.add_command(contact_sheet)
-    for command in (init, serve, import_, photos, albums, renditions, demo):
+    for command in (init, serve, import_, photos, albums, renditions, demo, *search_commands):
         app.cli.add_command(command)
 
 

@@ -94,7 +94,9 @@ def set_(slug: str, status: str | None, title: str | None) -> None:
 def problems_(slug: str, as_json: bool) -> None:
     """What the editor should fix: unknown or repeated labels, unplaced photos, wide rows..."""
     for problem in problems(_article(slug), _config("ARTICLE_MAX_ROW")):
-        click.echo(json.dumps(problem.to_dict(), ensure_ascii=False) if as_json else problem.message)
+        click.echo(
+            json.dumps(problem.to_dict(), ensure_ascii=False) if as_json else problem.message
+        )
 
 
 @article.command("layout")

@@ -56,6 +56,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARTICLE_WIDTH", 800, "Article column width in px (page, export, CLI default)."),
     Setting("ARTICLE_GAP", 8, "Gap between an article's photos, in px."),
     Setting("ARTICLE_MAX_ROW", 4, "Most photos in one row before it is a problem (too small)."),
+    Setting("SEARCH_WAIT", 5, "Seconds a request waits for its edits to become searchable."),
 )
 
 

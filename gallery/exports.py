@@ -26,7 +26,9 @@ def _rendition_path(photo: Photo, storage: LocalStorage, smallest_width: int) ->
 def album_sheet_photos(album: Album, storage: LocalStorage) -> list[SheetPhoto]:
     """Every active photo of the album in number order (staff pick from all of them)."""
     return [
-        SheetPhoto(photo.number, photo.filename, photo.taken_at, _rendition_path(photo, storage, 300))
+        SheetPhoto(
+            photo.number, photo.filename, photo.taken_at, _rendition_path(photo, storage, 300)
+        )
         for photo in album.photos
         if photo.status == "active"
     ]
@@ -46,6 +48,8 @@ def press_kit_photos(article: Article, storage: LocalStorage) -> list[KitPhoto]:
                 continue
             photo = placed.photo
             kit.append(
-                KitPhoto(placed.label, source, placed.rect, placed.caption, photo.credit, photo.copyright)
+                KitPhoto(
+                    placed.label, source, placed.rect, placed.caption, photo.credit, photo.copyright
+                )
             )
     return kit

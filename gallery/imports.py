@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.datastructures import FileStorage
 
-from gallery import db, photos
+from gallery import db, photos, search
 from gallery.ingest.pipeline import Importer, IngestSettings, Outcome
 from gallery.ingest.sources import Source, ZipLimits, expand
 from gallery.ingest.workers import WorkerPool
@@ -42,11 +42,12 @@ def import_sources(
 
 
 def after_import(album_id: int, outcomes: list[Outcome]) -> None:
-    """Upkeep once new photos are in: album order by time."""
+    """Upkeep once new photos are in: album order by time, then search, in one batch."""
     if not any(o.status == "imported" for o in outcomes):
         return
     with db.session_factory()() as session, session.begin():
         photos.sort_by_time(session, session.get(Album, album_id))
+    search.index_photos([o.photo_id for o in outcomes if o.status == "imported"])
 
 
 def import_paths(album_id: int, paths: list[Path], pool: WorkerPool, on_done=None) -> list[Outcome]:

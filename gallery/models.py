@@ -69,7 +69,7 @@ class Album(Base):
     @classmethod
     def public(cls, session: Session) -> list[Album]:
         """Listed albums, newest event first."""
-        query = select(cls).where(cls.visibility == "public")
+        query = select(cls).where(cls.visibility == "public", cls.status == "active")
         return list(session.scalars(query.order_by(cls.event_date.desc(), cls.id.desc())))
 
     def next_number(self, session: Session) -> int:
@@ -221,6 +221,7 @@ def visible_rendition(session: Session, sha256: str, name: str) -> Rendition | N
             Rendition.name == name,
             Photo.status == "active",
             Photo.consent == "ok",
+            Album.status == "active",
             Album.visibility.in_(("public", "unlisted")),
         )
     )

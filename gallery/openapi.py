@@ -41,6 +41,7 @@ OPERATIONS = (
     Op("GET", "/articles/{slug}", "An article with its rows and photos"),
     Op("GET", "/articles/{slug}/layout", "The article's rows laid out", query=("width", "gap")),
     Op("GET", "/photos/{photo_id}/articles", "The articles that use a photo"),
+    Op("GET", "/search", "Search photos", query=("q", "album", "page", "per_page")),
 )
 
 SCHEMAS: dict[str, Any] = {

@@ -49,7 +49,7 @@ def xmp_packet(caption: str, credit: str, copyright: str) -> bytes:
         ' xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/">'
         f"{''.join(fields)}</rdf:Description></rdf:RDF></x:xmpmeta>"
         '<?xpacket end="w"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def iptc_block(caption: str, credit: str, copyright: str) -> bytes:

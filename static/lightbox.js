@@ -4,6 +4,8 @@
   "use strict";
   const links = Array.from(document.querySelectorAll(".article .lightbox-link"));
   if (!links.length) return;
+  const article = document.querySelector(".article");
+  const creditLabel = (article && article.dataset.creditLabel) || "Photo:";
   let current = -1;
   let opener = null;
 
@@ -26,8 +28,9 @@
     const link = links[current];
     image.src = link.href;
     image.alt = link.querySelector("img").alt;
-    const credit = link.dataset.credit ? " · Photo: " + link.dataset.credit : "";
-    caption.textContent = link.dataset.label + ". " + (link.dataset.caption || "") + credit;
+    const credit = link.dataset.credit ? creditLabel + " " + link.dataset.credit : "";
+    const texts = [link.dataset.caption, credit].filter(Boolean).join(" · ");
+    caption.textContent = link.dataset.label + "." + (texts ? " " + texts : "");
     box.dataset.index = String(current);
   }
 

@@ -50,7 +50,11 @@ def test_split_width_is_exact_and_within_one_pixel(parts, total):
 def test_a_known_row():
     boxes = layout_row(_items([1.5, 1.5, 0.75]), 808, 8)
     # 792 px of photos over aspect 3.75: height 211.2, widths 316.8, 316.8, 158.4
-    assert [(b.x, b.width, b.height) for b in boxes] == [(0, 317, 211), (325, 317, 211), (650, 158, 211)]
+    assert [(b.x, b.width, b.height) for b in boxes] == [
+        (0, 317, 211),
+        (325, 317, 211),
+        (650, 158, 211),
+    ]
 
 
 def test_bad_input_is_refused():

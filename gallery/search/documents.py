@@ -16,9 +16,11 @@ from gallery.models import Album, Photo
 CHUNK = 500  # photos read per query: bounded memory, few round trips
 
 # Whether a visitor may find a photo in search: its album is listed (unlisted albums are
-# reached by their link only, never by search), its people consented, it is not trashed.
+# reached by their link only, never by search) and not trashed, its people consented, and
+# the photo itself is not trashed.
 VISITOR_VISIBLE = (
     Album.visibility == "public",
+    Album.status == "active",
     Photo.consent == "ok",
     Photo.status == "active",
 )
@@ -26,7 +28,8 @@ VISITOR_VISIBLE = (
 
 def is_visible_to_visitors(photo: Photo) -> bool:
     """The Python twin of VISITOR_VISIBLE, for a photo already loaded."""
-    return photo.album.visibility == "public" and photo.is_public
+    album = photo.album
+    return album.visibility == "public" and album.status == "active" and photo.is_public
 
 
 def photo_document(photo: Photo) -> dict[str, Any]:
@@ -37,9 +40,9 @@ def photo_document(photo: Photo) -> dict[str, Any]:
     camera = camera_name(photo.camera_make, photo.camera_model)
     texts = {
         "title": photo.title or "",
-        "title_en": getattr(photo, "title_en", "") or "",
+        "title_en": photo.title_en or "",
         "caption": photo.caption or "",
-        "caption_en": getattr(photo, "caption_en", "") or "",
+        "caption_en": photo.caption_en or "",
         "alt": photo.alt_text or "",
         "keywords": ", ".join(keywords),
         "credit": photo.credit or "",
@@ -140,4 +143,4 @@ def found_photos(session: Session, ids: list[int], *, staff: bool) -> dict[int, 
 def album_titles(session: Session, slugs: Iterable[str]) -> dict[str, str]:
     slugs = list(slugs)
     query = select(Album.slug, Album.title).where(Album.slug.in_(slugs))
-    return dict(session.execute(query).tuples()) if slugs else {}
+    return {slug: title for slug, title in session.execute(query)} if slugs else {}

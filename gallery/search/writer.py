@@ -23,10 +23,11 @@ IDLE_SECONDS = 30.0  # an idle thread ends; the next job starts a new one
 
 @dataclass
 class Job:
-    """Photos to (re)index or remove; `rebuild` replaces the whole index from the database."""
+    """Photos (or albums' photos) to index or remove; `rebuild` redoes the whole index."""
 
     upsert: set[int] = field(default_factory=set)
     remove: set[int] = field(default_factory=set)
+    albums: set[int] = field(default_factory=set)
     rebuild: bool = False
     future: Future = field(default_factory=Future)
 

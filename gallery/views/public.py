@@ -26,7 +26,7 @@ def index():
 @bp.get("/albums/<slug>")
 def album(slug: str):
     found = Album.by_slug(get_session(), slug)
-    if found is None or found.visibility != "public":
+    if found is None or found.visibility != "public" or found.status != "active":
         abort(404)  # 404, not 403: nothing tells a visitor that a private album exists
     photos = [p for p in found.photos if p.is_public]
     return render_template("album.html", album=found, photos=photos, url=rendition_url)

@@ -10,6 +10,7 @@ from gallery.albums import InvalidInput, create_album, photo_counts, update_albu
 from gallery.auth import current_user, require_role
 from gallery.db import get_session
 from gallery.models import Album, User
+from gallery.representations import album_to_dict
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -44,7 +45,10 @@ def album_create():
 @bp.get("/albums/<slug>")
 @require_role("staff")
 def album(slug: str):
-    return render_template("staff/album.html", album=_album(slug))
+    found = _album(slug)
+    # The unlisted link exactly as the API gives it to staff.
+    secret_url = album_to_dict(found, 0, staff=True)["secret_url"]
+    return render_template("staff/album.html", album=found, secret_url=secret_url)
 
 
 @bp.post("/albums/<slug>")
@@ -114,6 +118,13 @@ def token_revoke(token_id: int):
     audit.record(session, _actor(), "token.revoke", token.user, token_id=token_id)
     session.commit()
     return redirect(url_for("staff.users"))
+
+
+@bp.get("/trash")
+@require_role("admin")
+def trash():
+    """Trashed albums and photos; the page lists, restores and empties them through the API."""
+    return render_template("staff/trash.html")
 
 
 @bp.get("/audit")

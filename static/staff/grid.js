@@ -29,6 +29,11 @@ function makeTile(photo) {
 }
 
 function fill(tile, photo) {
+  const selected = store.selected.has(photo.id);
+  const key = `${selected}/${photo.id === store.cover}`;
+  if (tile.photo === photo && tile.dataset.state === key) return; // nothing changed
+  tile.photo = photo;
+  tile.dataset.state = key;
   const thumb = smallest(photo);
   const img = tile.querySelector("img");
   if (thumb && img.getAttribute("src") !== thumb.url) {
@@ -40,7 +45,6 @@ function fill(tile, photo) {
   tile.querySelector(".number").textContent = photo.number;
   tile.querySelector(".filename").textContent = photo.filename;
   tile.querySelector(".filename").title = photo.filename;
-  const selected = store.selected.has(photo.id);
   tile.classList.toggle("selected", selected);
   tile.classList.toggle("cover", photo.id === store.cover);
   tile.querySelector(".select").checked = selected;
@@ -122,6 +126,9 @@ function onKey(event) {
   else if (event.key === " " && event.target === tile) {
     event.preventDefault();
     store.toggle(id);
+    return;
+  } else if (event.key === "Escape") {
+    store.select([]);
     return;
   } else if (event.key === "a" && (event.ctrlKey || event.metaKey) && event.target === tile) {
     event.preventDefault();

@@ -24,10 +24,15 @@ export const store = {
     this.replace(data.photos);
   },
 
-  // Reload soon, once: the server renumbers by taken-at time as photos arrive.
-  resyncSoon(delay = 1500) {
+  // Reload soon (at most once per `delay`): the server renumbers by taken-at time as photos
+  // arrive. A delay of 0 reloads at once.
+  resyncSoon(delay = 4000) {
+    if (resyncTimer && delay > 0) return;
     window.clearTimeout(resyncTimer);
-    resyncTimer = window.setTimeout(() => this.load().catch(() => {}), delay);
+    resyncTimer = window.setTimeout(() => {
+      resyncTimer = null;
+      this.load().catch(() => {});
+    }, delay);
   },
 
   replace(photos) {

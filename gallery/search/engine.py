@@ -1,0 +1,343 @@
+"""The photo index on disk: opened lazily, rebuilt when missing or broken, one writer, one searcher.
+
+Concurrency, across threads and processes (waitress threads now, several app servers
+later): every change goes through this process's writer thread (writer.py), which takes
+Whoosh's file lock, so processes take turns and a request never waits on the lock; a
+caller waits (bounded) for its own commit only. Each process keeps one searcher and opens
+a new one when the index's generation on disk moves on (another thread's or process's
+commit). Searches take a lock: Whoosh is pure Python, so under the GIL one search at a
+time costs no throughput, and it keeps the shared searcher's readers safe. The searcher is
+reopened, not `refresh()`ed: whoosh-reloaded 2.7.5's refresh keeps merged-away segments
+and so counts documents twice.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import pickle
+import struct
+import threading
+import time
+import warnings
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from whoosh import index, sorting, writing
+from whoosh import query as wq
+from whoosh.fields import Schema
+from whoosh.searching import Searcher
+
+from gallery.search.documents import album_photo_ids, all_photos, load_photos, photo_document
+from gallery.search.query import ParsedQuery
+from gallery.search.schema import (
+    SCHEMA_VERSION,
+    analyzed,
+    build_schema,
+    filter_query,
+    text_query,
+    whoosh_fields,
+)
+from gallery.search.writer import Job, WriterThread
+
+log = logging.getLogger(__name__)
+
+VERSION_FILE = "gallery-search.json"
+LOCK_PATIENCE = 300.0  # seconds the writer thread waits for another process's writer
+# What a damaged index raises while being read (truncated, overwritten or missing files).
+DAMAGE = (OSError, EOFError, struct.error, pickle.UnpicklingError, zlib.error, index.IndexError)
+_FACET_FIELDS = {
+    "album": "album",
+    "year": "year",
+    "camera": "camera_facet",
+    "keyword": "keyword_facet",
+}
+
+
+@dataclass(frozen=True)
+class RawHit:
+    photo_id: int
+    album: str
+    score: float
+
+
+@dataclass(frozen=True)
+class RawResults:
+    """What the index says, before the database has its word."""
+
+    total: int
+    hits: list[RawHit]
+    facets: dict[str, dict[str, int]]
+    suggestion: ParsedQuery | None = None
+
+
+class SearchIndex:
+    """The index of one data root; `sessions` reads the photos it indexes."""
+
+    def __init__(self, path: str | Path, sessions: sessionmaker[Session], *, analyzer=None):
+        self.path = Path(path)
+        self.sessions = sessions
+        self._analyzer = analyzer
+        self._ix: index.FileIndex | None = None
+        self._schema: Schema = build_schema(analyzer)
+        self._open_lock = threading.Lock()
+        self._search_lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._rebuilding: Any = None  # the future of a rebuild started on opening
+        self._writer = WriterThread(self._apply)
+
+    # Opening ---------------------------------------------------------------------
+
+    def _index(self) -> index.FileIndex:
+        with self._open_lock:
+            if self._ix is None:
+                self._ix = self._open_or_create()
+                self._schema = self._ix.schema
+            return self._ix
+
+    def schema(self) -> Schema:
+        """The index's fields, analyzers included (Whoosh would reread them on every call)."""
+        self._index()
+        return self._schema
+
+    def _open_or_create(self) -> index.FileIndex:
+        try:
+            if index.exists_in(self.path) and self._stored_version() == SCHEMA_VERSION:
+                ix = index.open_dir(str(self.path))
+                ix.doc_count()  # reads the table of contents: fails here if it is damaged
+                return ix
+            reason = "missing or of an older version"
+        except DAMAGE as exc:
+            reason = f"damaged ({type(exc).__name__}: {exc})"
+        if reason.startswith("damaged"):
+            release_damaged()
+        return self._create(reason)
+
+    def _create(self, reason: str) -> index.FileIndex:
+        log.warning("search index in %s is %s: rebuilding it from the database", self.path, reason)
+        ix = self._fresh_index()
+        self._rebuilding = self._writer.submit(Job(rebuild=True))
+        return ix
+
+    def _fresh_index(self) -> index.FileIndex:
+        """An empty index of the current schema (Whoosh drops the old table of contents)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        ix = index.create_in(str(self.path), build_schema(self._analyzer))
+        (self.path / VERSION_FILE).write_text(json.dumps({"schema": SCHEMA_VERSION}))
+        return ix
+
+    def _stored_version(self) -> int | None:
+        try:
+            return json.loads((self.path / VERSION_FILE).read_text()).get("schema")
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def _await_rebuild(self, wait: float) -> None:
+        """A rebuild begun on opening: wait for it a while, then search what is there."""
+        future = self._rebuilding
+        if future is not None and not future.done():
+            try:
+                future.result(wait)
+            except TimeoutError:
+                log.info("search index still rebuilding; results are partial meanwhile")
+            except Exception:  # logged by the writer thread; search what is there
+                pass
+
+    def recover(self) -> None:
+        """Throw away a damaged index and rebuild it from the database."""
+        release_damaged()
+        with self._search_lock:
+            self._close_searcher()
+        with self._open_lock:
+            self._ix = self._create("damaged")
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Finish queued writes (bounded) and close the searcher."""
+        self._writer.drain(timeout)
+        with self._search_lock:
+            self._close_searcher()
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    # Writing ---------------------------------------------------------------------
+
+    def submit(
+        self, upsert: Iterable[int] = (), remove: Iterable[int] = (), albums: Iterable[int] = ()
+    ) -> Any:
+        """Queue photos (or all of some albums' photos) to index from the database, or to
+        remove; returns the job's future."""
+        self._index()
+        return self._writer.submit(Job(set(upsert), set(remove), set(albums)))
+
+    def rebuild(self) -> Any:
+        """Queue a rebuild of the whole index from the database; returns its future."""
+        self._index()
+        return self._writer.submit(Job(rebuild=True))
+
+    def _apply(self, jobs: list[Job]) -> None:
+        try:
+            self._apply_jobs(self._index(), jobs)
+        except DAMAGE as exc:
+            log.error("search index damaged while writing (%s); rebuilding it", exc)
+            release_damaged()
+            with self._search_lock:
+                self._close_searcher()
+            with self._open_lock:
+                self._ix = self._fresh_index()
+            self._apply_jobs(self._ix, [Job(rebuild=True)])
+
+    def _apply_jobs(self, ix: index.FileIndex, jobs: list[Job]) -> None:
+        if any(job.rebuild for job in jobs):
+            self._rebuild(ix)  # reads every photo: covers the other jobs of the batch too
+            return
+        with self.sessions() as session:
+            last: dict[int, bool] = {}  # photo id -> index it (True) or remove it (False)
+            for job in jobs:
+                for album_id in job.albums:
+                    last.update(dict.fromkeys(album_photo_ids(session, album_id), True))
+                last.update(dict.fromkeys(job.upsert, True))
+                last.update(dict.fromkeys(job.remove, False))
+            if last:
+                self._write(ix, session, last)
+
+    def _write(self, ix: index.FileIndex, session: Session, last: dict[int, bool]) -> None:
+        wanted = [photo_id for photo_id, keep in last.items() if keep]
+        with self._locked_writer(ix) as w:
+            found = set()
+            for photo in load_photos(session, wanted):
+                w.update_document(**whoosh_fields(photo_document(photo)))
+                found.add(photo.id)
+            for photo_id in set(last) - found:  # removed, or gone from the database
+                w.delete_by_term("id", str(photo_id))
+        log.debug("search index: %d indexed, %d removed", len(found), len(last) - len(found))
+
+    def _rebuild(self, ix: index.FileIndex) -> None:
+        started, count = time.monotonic(), 0
+        with self._locked_writer(ix, limitmb=128, mergetype=writing.CLEAR) as w:
+            with self.sessions() as session:
+                for photo in all_photos(session):
+                    w.add_document(**whoosh_fields(photo_document(photo)))
+                    count += 1
+        log.info("search index rebuilt: %d photos in %.1f s", count, time.monotonic() - started)
+
+    @contextmanager
+    def _locked_writer(self, ix: index.FileIndex, mergetype=None, **options) -> Iterator[Any]:
+        """A Whoosh writer, waiting for another process's writer to finish if need be."""
+        deadline = time.monotonic() + LOCK_PATIENCE
+        while True:
+            try:
+                w = ix.writer(timeout=1.0, delay=0.02, **options)
+                break
+            except index.LockError:
+                if time.monotonic() > deadline:
+                    raise
+        try:
+            yield w
+        except BaseException:
+            w.cancel()
+            raise
+        w.commit(mergetype=mergetype) if mergetype else w.commit()
+
+    # Reading ---------------------------------------------------------------------
+
+    @contextmanager
+    def searcher(self, wait: float = 0.0) -> Iterator[Searcher]:
+        """This process's searcher, reopened if the index changed since it was opened."""
+        ix = self._index()
+        self._await_rebuild(wait)
+        with self._search_lock:
+            if self._searcher is None or not self._searcher.up_to_date():
+                self._close_searcher()
+                self._searcher = ix.searcher()
+            yield self._searcher
+
+    def search(
+        self, parsed: ParsedQuery, *, page: int, per_page: int, staff: bool, wait: float = 0.0
+    ) -> RawResults:
+        """One page of hits, best first, with facet counts and a correction if none."""
+        with self.searcher(wait) as searcher:
+            return _run(searcher, parsed, page, per_page, staff)
+
+    def stored_digests(self) -> dict[int, str]:
+        """Every indexed photo id with the fingerprint of the text indexed for it."""
+        with self.searcher() as searcher:
+            return {int(f["id"]): f.get("digest", "") for f in searcher.all_stored_fields()}
+
+
+def release_damaged() -> None:
+    """Close now the files Whoosh left open while failing to read a damaged index."""
+    # Log messages carry no traceback here: it would keep those files' frames alive.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+def _run(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, staff: bool):
+    query = _query(searcher, parsed, staff)
+    if query is None:
+        return RawResults(0, [], {})
+    results = searcher.search_page(
+        query, page, pagelen=per_page, groupedby=_facets(), maptype=sorting.Count, terms=False
+    )
+    hits = [RawHit(int(h["id"]), h["album"], float(h.score or 0.0)) for h in results]
+    counts = {name: _decoded(results.results.groups(name)) for name in _FACET_FIELDS}
+    suggestion = None if results.total else _correction(searcher, parsed, staff)
+    return RawResults(results.total, hits, counts, suggestion)
+
+
+def _facets() -> sorting.Facets:
+    facets = sorting.Facets()
+    for name, field in _FACET_FIELDS.items():
+        facets.add_facet(name, sorting.FieldFacet(field, allow_overlap=name == "keyword"))
+    return facets
+
+
+def _query(searcher: Searcher, parsed: ParsedQuery, staff: bool) -> wq.Query | None:
+    text = text_query(searcher.schema, parsed)
+    filters = filter_query(searcher.schema, parsed, staff=staff)
+    if text is None and not parsed.filters:
+        return None
+    return wq.And([text or wq.Every(), *filters])
+
+
+def _decoded(groups: dict) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key, count in groups.items():
+        if isinstance(key, bytes):
+            key = key.decode("utf-8", "replace")
+        if key:
+            out[str(key)] = out.get(str(key), 0) + count
+    return out
+
+
+def _correction(searcher: Searcher, parsed: ParsedQuery, staff: bool) -> ParsedQuery | None:
+    """Unknown words swapped for the nearest indexed ones, if that finds something."""
+    if not parsed.words:
+        return None
+    corrector = searcher.corrector("spell")
+    words = []
+    for word in parsed.words:
+        fixed = []
+        for term in analyzed(searcher.schema, "spell", word):
+            known = searcher.doc_frequency("spell", term) > 0
+            suggestions = [] if known else corrector.suggest(term, limit=1, maxdist=2, prefix=1)
+            fixed.append(suggestions[0] if suggestions else term)
+        words.append(" ".join(fixed) or word)
+    unchanged = [" ".join(analyzed(searcher.schema, "spell", w)) or w for w in parsed.words]
+    if words == unchanged:
+        return None
+    corrected = parsed.with_words(tuple(words))
+    query = _query(searcher, corrected, staff)
+    if query is None or searcher.search(query, limit=1).scored_length() == 0:
+        return None
+    return corrected
+

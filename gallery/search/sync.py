@@ -1,0 +1,113 @@
+"""The index follows the database: committed edits to photos and albums are queued for indexing.
+
+Session events watch every flush (the API, the staff pages, the CLI alike) for changes to
+what the index holds: a caption, a keyword, consent, trash, an album's title, place or
+visibility, a deleted photo. After the commit the photos are queued; the request (or CLI
+command) waits for them when it ends, a few seconds at most (SEARCH_WAIT) for a request, so
+the next search sees the edit. New photos come only from imports, which index them in one
+batch (gallery.imports.after_import); code that makes photos some other way calls
+`index_photos`. Bulk UPDATE statements bypass the events: call `index_photos` after them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, g, has_app_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from gallery.models import Album, Photo
+from gallery.search.engine import SearchIndex
+
+log = logging.getLogger(__name__)
+
+PHOTO_FIELDS = (
+    "album_id",
+    "title",
+    "title_en",
+    "caption",
+    "caption_en",
+    "alt_text",
+    "keywords",
+    "credit",
+    "consent",
+    "status",
+    "taken_at",
+    "camera_make",
+    "camera_model",
+)
+ALBUM_FIELDS = ("slug", "title", "place", "visibility", "status", "event_date")
+_KEY = "gallery.search.pending"
+
+
+@dataclass
+class Pending:
+    """What a transaction changed that the index must learn once it commits."""
+
+    photos: set[int] = field(default_factory=set)
+    albums: set[int] = field(default_factory=set)
+    removed: set[int] = field(default_factory=set)
+
+
+def watch(app: Flask, sessions: sessionmaker[Session], index: SearchIndex) -> None:
+    """Keep `index` in step with commits made through `sessions`."""
+    event.listen(sessions, "after_flush", _collect)
+    event.listen(sessions, "after_commit", lambda session: _submit(session, index))
+    event.listen(sessions, "after_rollback", lambda session: session.info.pop(_KEY, None))
+    app.before_request(_mark_request)
+    app.teardown_appcontext(_settle_pending)
+
+
+def _collect(session: Session, _context) -> None:
+    pending = session.info.setdefault(_KEY, Pending())
+    for obj in session.dirty:
+        if isinstance(obj, Photo) and _changed(obj, PHOTO_FIELDS):
+            pending.photos.add(obj.id)
+        elif isinstance(obj, Album) and _changed(obj, ALBUM_FIELDS):
+            pending.albums.add(obj.id)
+    for obj in session.deleted:
+        if isinstance(obj, Photo):
+            pending.removed.add(obj.id)
+
+
+def _changed(obj, names: tuple[str, ...]) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names)
+
+
+def _submit(session: Session, index: SearchIndex) -> None:
+    pending: Pending | None = session.info.pop(_KEY, None)
+    if pending is None or not (pending.photos or pending.albums or pending.removed):
+        return
+    future = index.submit(pending.photos, pending.removed, albums=pending.albums)
+    track(future)
+
+
+def track(future: Future) -> None:
+    """Let the current request or command wait for this index update when it ends."""
+    if has_app_context():
+        g.setdefault("search_pending", []).append(future)
+
+
+def _mark_request() -> None:
+    g.search_in_request = True
+
+
+def _settle_pending(_exc: BaseException | None) -> None:
+    futures = g.pop("search_pending", [])
+    # A request waits a few seconds at most; a CLI command until its changes are indexed.
+    wait = float(current_app.config["SEARCH_WAIT"]) if g.get("search_in_request") else None
+    deadline = None if wait is None else time.monotonic() + wait
+    for future in futures:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            future.result(left)
+        except TimeoutError:
+            log.info("search index update still queued after %s s; it lands shortly", wait)
+            return
+        except Exception:  # logged by the writer thread; `gallery check` reports it
+            return

@@ -1,0 +1,82 @@
+"""Search on the web: the search page with facets, and GET /api/v1/search."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+
+from gallery import search
+from gallery.auth import is_staff
+from gallery.db import get_session
+from gallery.representations import photo_to_dict
+from gallery.views.api import error
+
+bp = Blueprint("search", __name__)
+api = Blueprint("search_api", __name__, url_prefix="/api/v1")
+
+FACET_NAMES = ("album", "year", "keyword", "camera")  # in the order the page shows them
+
+
+@bp.get("/search")
+def page():
+    text = request.args.get("q", "")[: search.MAX_QUERY_CHARS]
+    number = request.args.get("page", 1, type=int) or 1
+    results = None
+    if text.strip():
+        results = search.search(get_session(), text, page=number, staff=is_staff())
+    return render_template(
+        "search.html", q=text, results=results, facet_names=FACET_NAMES, link=_link
+    )
+
+
+def _link(query: search.ParsedQuery, page: int = 1) -> str:
+    """The search page for a query (a facet clicked, a suggestion, another page)."""
+    args = {"q": query.text()}
+    if page > 1:
+        args["page"] = page
+    return url_for("search.page", **args)
+
+
+@api.get("/search")
+def api_search():
+    """Photos matching ?q= (words, "phrases", album: year: camera: keyword: filters)."""
+    text, album = request.args.get("q", ""), request.args.get("album") or None
+    if len(text) > search.MAX_QUERY_CHARS:
+        return error(400, "query_too_long", f"at most {search.MAX_QUERY_CHARS} characters")
+    if not text.strip() and not album:
+        return error(400, "missing_query", "send what to look for as ?q=")
+    page, per_page = _number("page", 1), _number("per_page", search.PER_PAGE)
+    if page is None or per_page is None or page < 1 or not 1 <= per_page <= search.MAX_PER_PAGE:
+        message = f"page must be 1 or more, per_page 1 to {search.MAX_PER_PAGE}"
+        return error(400, "invalid_input", message)
+    staff = is_staff()
+    results = search.search(
+        get_session(), text, album=album, page=page, per_page=per_page, staff=staff
+    )
+    return results_json(results, staff)
+
+
+def _number(name: str, default: int) -> int | None:
+    """An integer query argument; None when it is there but not a number."""
+    text = request.args.get(name)
+    if text is None:
+        return default
+    return int(text) if text.strip().isdigit() else None
+
+
+def results_json(results: search.Results, staff: bool) -> dict:
+    """The API's shape of a page of results."""
+    return {
+        "query": results.query.text(),
+        "total": results.total,
+        "page": results.page,
+        "pages": results.pages,
+        "per_page": results.per_page,
+        "hits": [
+            {**photo_to_dict(hit.photo, staff=staff), "score": hit.score, "snippet": hit.snippet}
+            for hit in results.hits
+        ],
+        "facets": {
+            name: [vars(value) for value in values] for name, values in results.facets.items()
+        },
+        "suggestion": results.suggestion.text() if results.suggestion else None,
+    }

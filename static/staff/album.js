@@ -1,0 +1,74 @@
+// The staff album page: wires the grid, reordering, curation and uploads to one photo store.
+import { announce, api } from "./api.js";
+import { initCuration, showTable } from "./curation.js";
+import { initGrid, trash } from "./grid.js";
+import { initReorder } from "./reorder.js";
+import { store } from "./store.js";
+import { initUpload } from "./upload.js";
+
+const page = document.getElementById("album-page");
+const selectAll = document.getElementById("select-all");
+const trashSelected = document.getElementById("trash-selected");
+
+function syncToolbar() {
+  const count = store.selected.size;
+  const total = store.photos.length;
+  selectAll.checked = total > 0 && count === total;
+  selectAll.indeterminate = count > 0 && count < total;
+  document.getElementById("selection-count").textContent = count ? `${count} selected` : "none selected";
+  trashSelected.disabled = count === 0;
+}
+
+function switchView(name) {
+  for (const button of document.querySelectorAll("[data-view]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.view === name));
+  }
+  document.getElementById("photo-grid").hidden = name !== "grid";
+  showTable(name === "table");
+}
+
+async function trashAlbum() {
+  const question = `Move the album “${store.slug}” and its photos to the trash? An admin can restore it.`;
+  if (!window.confirm(question)) return;
+  try {
+    await api("DELETE", `/albums/${encodeURIComponent(store.slug)}`);
+    window.location.assign(page.dataset.home);
+  } catch (error) {
+    announce(`The album was not moved to the trash: ${error.message}`);
+  }
+}
+
+function initToolbar() {
+  store.subscribe(syncToolbar);
+  selectAll.addEventListener("change", () => {
+    store.select(selectAll.checked ? store.ids() : []);
+  });
+  trashSelected.addEventListener("click", () => {
+    const ids = store.selectedIds();
+    if (ids.length > 1 && !window.confirm(`Move ${ids.length} photos to the trash?`)) return;
+    trash(ids);
+  });
+  for (const button of document.querySelectorAll("[data-view]")) {
+    button.addEventListener("click", () => switchView(button.dataset.view));
+  }
+  document.getElementById("trash-album").addEventListener("click", trashAlbum);
+  const copy = document.getElementById("copy-secret");
+  if (copy) {
+    copy.addEventListener("click", async () => {
+      const field = document.getElementById("secret-link");
+      field.select();
+      await navigator.clipboard?.writeText(field.value).catch(() => {});
+      announce("The secret link is copied.");
+    });
+  }
+}
+
+initGrid();
+initReorder();
+initCuration();
+initUpload();
+initToolbar();
+store
+  .load()
+  .catch((error) => announce(`The photos could not be loaded: ${error.message}`))
+  .finally(() => { page.dataset.ready = "true"; }); // for tests, and for styles if need be

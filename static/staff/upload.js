@@ -1,0 +1,272 @@
+// Uploads: files, folders and zips dropped or chosen; one request per file, three at a time,
+// each with its own progress bar, an overall bar, reasons for refusals, retry for failures.
+import { announce, apiBase, csrf, errorOf } from "./api.js";
+import { store } from "./store.js";
+
+const CONCURRENCY = 3;
+// Refusals that re-sending the same bytes cannot change; anything else may be retried.
+const REFUSED = new Set([
+  "empty", "too_large", "unsupported_format", "too_many_pixels", "too_many_frames", "corrupt",
+  "decoder_failed", "request_entity_too_large",
+]);
+const CLUTTER = /(^|\/)(\.DS_Store|Thumbs\.db|desktop\.ini|\._[^/]*)$|(^|\/)__MACOSX\//i;
+const LABELS = {
+  queued: "waiting", uploading: "uploading", processing: "processing…", done: "added",
+  duplicate: "duplicate", rejected: "rejected", failed: "failed",
+};
+
+const list = document.getElementById("upload-list");
+const template = document.getElementById("upload-template");
+const summary = document.getElementById("upload-summary");
+const overall = document.getElementById("upload-overall");
+const status = document.getElementById("upload-status");
+const retryFailed = document.getElementById("retry-failed");
+const items = [];
+let drawQueued = false;
+
+function add(found) {
+  for (const { file, name } of found) {
+    const item = { file, name, state: "queued", loaded: 0, message: "", xhr: null };
+    item.el = template.content.firstElementChild.cloneNode(true);
+    item.el.querySelector(".upload-name").textContent = name;
+    item.el.querySelector(".upload-name").title = name;
+    item.el.querySelector("progress").setAttribute("aria-label", `Upload of ${name}`);
+    item.el.querySelector(".upload-stop").setAttribute("aria-label", `Stop uploading ${name}`);
+    item.el.querySelector(".upload-retry").setAttribute("aria-label", `Retry ${name}`);
+    item.el.querySelector(".upload-stop").addEventListener("click", () => stop(item));
+    item.el.querySelector(".upload-retry").addEventListener("click", () => retry(item));
+    items.push(item);
+    list.append(item.el);
+    show(item);
+  }
+  summary.hidden = items.length === 0;
+  pump();
+}
+
+function show(item, details) {
+  const { el } = item;
+  // Problems float to the top, so they are not lost among 300 "added".
+  if (["duplicate", "rejected", "failed"].includes(item.state) && !el.classList.contains(item.state)) {
+    list.prepend(el);
+  }
+  el.className = `upload-item ${item.state}`;
+  el.querySelector(".upload-state").textContent =
+    item.message ? `${LABELS[item.state]}: ${item.message}` : LABELS[item.state];
+  const bar = el.querySelector("progress");
+  if (item.state === "processing") bar.removeAttribute("value"); // indeterminate
+  else bar.value = finished(item) ? 1 : item.loaded / (item.file.size || 1);
+  el.querySelector(".upload-stop").hidden = !["queued", "uploading", "processing"].includes(item.state);
+  el.querySelector(".upload-retry").hidden = item.state !== "failed";
+  if (details) {
+    const ul = el.querySelector(".upload-details");
+    ul.replaceChildren(...details.map(([cls, text]) => {
+      const li = document.createElement("li");
+      li.className = cls;
+      li.textContent = text;
+      return li;
+    }));
+  }
+  scheduleSummary();
+}
+
+function finished(item) {
+  return ["done", "duplicate", "rejected"].includes(item.state);
+}
+
+function scheduleSummary() {
+  if (drawQueued) return;
+  drawQueued = true;
+  window.requestAnimationFrame(drawSummary);
+}
+
+function drawSummary() {
+  drawQueued = false;
+  const count = (state) => items.filter((item) => item.state === state).length;
+  let total = 0;
+  let sent = 0;
+  for (const item of items) {
+    const size = item.file.size || 1;
+    total += size;
+    if (finished(item)) sent += size;
+    else if (item.state !== "failed") sent += Math.min(item.loaded, size) * 0.95;
+  }
+  overall.value = total ? sent / total : 0;
+  const busy = count("queued") + count("uploading") + count("processing");
+  const done = items.length - busy;
+  const parts = [`${count("done")} added`, `${count("duplicate")} duplicate`, `${count("rejected")} rejected`];
+  if (count("failed")) parts.push(`${count("failed")} failed`);
+  status.textContent = `${done} of ${items.length} files finished (${parts.join(", ")})${busy ? "" : ". All done."}`;
+  retryFailed.hidden = count("failed") === 0;
+}
+
+function pump() {
+  const active = items.filter((item) => ["uploading", "processing"].includes(item.state)).length;
+  const waiting = items.filter((item) => item.state === "queued");
+  for (const item of waiting.slice(0, Math.max(CONCURRENCY - active, 0))) send(item);
+  if (active === 0 && waiting.length === 0 && items.length) {
+    store.resyncSoon(0); // final numbers: the server keeps the album in taken-at order
+    drawSummary();
+    announce(status.textContent);
+  }
+}
+
+function send(item) {
+  const xhr = new XMLHttpRequest();
+  item.xhr = xhr;
+  item.state = "uploading";
+  item.loaded = 0;
+  item.message = "";
+  show(item);
+  xhr.open("POST", `${apiBase}/albums/${encodeURIComponent(store.slug)}/photos`);
+  xhr.setRequestHeader("X-CSRF-Token", csrf);
+  xhr.setRequestHeader("Accept", "application/json");
+  xhr.responseType = "json";
+  xhr.upload.addEventListener("progress", (event) => {
+    item.loaded = event.loaded;
+    show(item);
+  });
+  xhr.upload.addEventListener("load", () => {
+    item.state = "processing";
+    show(item);
+  });
+  xhr.addEventListener("load", () => settle(item, xhr.status, xhr.response));
+  xhr.addEventListener("error", () => fail(item, "the connection was interrupted"));
+  xhr.addEventListener("abort", () => fail(item, "stopped"));
+  const form = new FormData();
+  form.append("file", item.file, item.file.name);
+  xhr.send(form);
+}
+
+function settle(item, code, body) {
+  item.xhr = null;
+  if (code === 201 && body && body.photo) {
+    item.state = "done"; // no number here: the album re-sorts by time as photos arrive
+    store.put([body.photo]);
+    store.resyncSoon();
+    show(item);
+  } else if (code === 201 && body && body.photos) {
+    settleZip(item, body);
+  } else if (code === 409) {
+    const known = store.byId(body?.error?.photo_id);
+    item.state = "duplicate";
+    item.message = known ? `already in the album as photo ${known.number}` : errorOf(code, body).message;
+    show(item);
+  } else {
+    const error = errorOf(code, body);
+    if (REFUSED.has(error.code) || [413, 415, 422].includes(code)) {
+      item.state = "rejected";
+      item.message = error.message;
+      show(item);
+    } else fail(item, error.message, false);
+  }
+  pump();
+}
+
+function settleZip(item, body) {
+  const { photos, duplicates = [], rejected = [] } = body;
+  store.put(photos);
+  store.resyncSoon();
+  item.state = "done";
+  item.message = `${photos.length} added, ${duplicates.length} duplicate, ${rejected.length} rejected`;
+  show(item, [
+    ...duplicates.map((dup) => ["duplicate", `${dup.path}: already in the album`]),
+    ...rejected.map((bad) => ["rejected", `${bad.path}: ${bad.error}`]),
+  ]);
+}
+
+function fail(item, message, next = true) {
+  item.xhr = null;
+  item.state = "failed";
+  item.message = message;
+  show(item);
+  if (next) pump();
+}
+
+function stop(item) {
+  if (item.xhr) item.xhr.abort(); // "abort" marks it failed, so it can be retried
+  else if (item.state === "queued") fail(item, "stopped");
+}
+
+function retry(item) {
+  item.state = "queued";
+  item.message = "";
+  show(item);
+  pump();
+}
+
+// --- where files come from: pickers, and drops of files, folders and zips -------------------
+
+function fromFileList(files) {
+  const found = [...files].map((file) => ({ file, name: file.webkitRelativePath || file.name }));
+  return found.filter(({ name }) => !CLUTTER.test(name)).sort(byName);
+}
+
+function byName(a, b) {
+  return a.name.localeCompare(b.name, undefined, { numeric: true });
+}
+
+async function walk(entry, found) {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    found.push({ file, name: entry.fullPath.replace(/^\//, "") });
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (;;) {
+      // readEntries answers in batches (100 in Chromium) until it returns none.
+      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+      if (!batch.length) break;
+      for (const child of batch) await walk(child, found);
+    }
+  }
+}
+
+async function fromDrop(transfer) {
+  // The entries must be taken now: the DataTransfer is emptied once the event returns.
+  const entries = [...transfer.items]
+    .filter((item) => item.kind === "file")
+    .map((item) => (item.webkitGetAsEntry ? item.webkitGetAsEntry() : null));
+  if (!entries.length || entries.some((entry) => !entry)) return fromFileList(transfer.files);
+  const found = [];
+  for (const entry of entries) await walk(entry, found);
+  return found.filter(({ name }) => !CLUTTER.test(name)).sort(byName);
+}
+
+function hasFiles(event) {
+  return event.dataTransfer && [...event.dataTransfer.types].includes("Files");
+}
+
+export function initUpload() {
+  for (const id of ["pick-files", "pick-folder"]) {
+    const input = document.getElementById(id);
+    input.addEventListener("change", () => {
+      add(fromFileList(input.files));
+      input.value = "";
+    });
+  }
+  // Files may be dropped anywhere on the page, so a near miss never opens the photo instead.
+  document.addEventListener("dragover", (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+    document.body.classList.add("dragging-files");
+  });
+  document.addEventListener("dragleave", (event) => {
+    if (!event.relatedTarget) document.body.classList.remove("dragging-files");
+  });
+  document.addEventListener("drop", async (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    document.body.classList.remove("dragging-files");
+    add(await fromDrop(event.dataTransfer));
+  });
+  retryFailed.addEventListener("click", () => items.filter((i) => i.state === "failed").forEach(retry));
+  document.getElementById("clear-finished").addEventListener("click", () => {
+    for (const item of items.filter(finished)) item.el.remove();
+    items.splice(0, items.length, ...items.filter((item) => !finished(item)));
+    summary.hidden = items.length === 0;
+    scheduleSummary();
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (items.some((item) => !finished(item) && item.state !== "failed")) event.preventDefault();
+  });
+}

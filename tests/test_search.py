@@ -1,0 +1,301 @@
+"""Search: query syntax, visibility, facets, corrections, the index's life, API and CLI."""
+
+from __future__ import annotations
+
+import gc
+import json
+import threading
+
+import pytest
+from conftest import sign_in
+from search_helpers import add_album, add_photo
+from sqlalchemy import update
+
+from gallery import create_app, db, search
+from gallery.models import Photo
+from gallery.search import SearchIndex, parse_query, run_search
+from gallery.search.highlight import snippet
+from gallery.search.schema import build_schema
+
+# --- the query language ---------------------------------------------------------------
+
+
+def test_query_syntax_words_phrases_filters():
+    parsed = parse_query('Konference "darba vidē" album:Open-Day year:2019 camera:"Canon EOS" 10:30')
+    assert parsed.words == ("Konference", "10:30")
+    assert parsed.phrases == ("darba vidē",)
+    assert parsed.filters == (("album", "open-day"), ("year", "2019"), ("camera", "Canon EOS"))
+    assert parse_query(parsed.text()) == parsed  # written back, read again: the same query
+
+
+def test_facet_links_add_and_remove_filters():
+    parsed = parse_query("viesi", album="konf")
+    narrowed = parsed.with_filter("keyword", "Erasmus+")
+    assert narrowed.text() == "viesi album:konf keyword:Erasmus+"
+    assert narrowed.without_filter("album", "konf").text() == "viesi keyword:Erasmus+"
+    assert parse_query('"open quote runs to the end').phrases == ("open quote runs to the end",)
+    assert parse_query("   ").is_empty
+
+
+def test_snippets_escape_the_caption_and_mark_only_matches():
+    analyzer = build_schema()["caption"].analyzer
+    text = 'Konferencē <script>alert("x")</script> & viesi'
+    marked = str(snippet([text], {"konferenc", "vies"}, analyzer))
+    assert marked == (
+        "<mark>Konferencē</mark> &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; "
+        "<mark>viesi</mark>"
+    )
+    long = "vārds " * 100 + "tehnikumā " + "beigas " * 100
+    cut = str(snippet(["", long], {"tehnikum"}, analyzer))
+    assert cut.startswith("…") and cut.endswith("…") and "<mark>tehnikumā</mark>" in cut
+
+
+# --- a gallery with photos of every visibility -------------------------------------------
+
+
+@pytest.fixture
+def gallery(app):
+    """Photos a visitor may find, and photos only staff may find, all about a konference."""
+    with app.app_context():
+        session = db.get_session()
+        public = add_album(session, "konf", title="Konference", place="Daugavpils")
+        shown = add_photo(
+            session,
+            public,
+            "Viesi konferencē <b>tehnikumā</b>",
+            keywords=["Erasmus+", "mācības"],
+            camera_make="Canon",
+            camera_model="Canon EOS 40D",
+            taken_at="2019-12-03T10:00:00",
+        )
+        other = add_photo(session, public, "Konferences dalībnieki", taken_at="2020-01-05T09:00:00")
+        no_consent = add_photo(session, public, "Konference bez piekrišanas", consent="no_public")
+        trashed = add_photo(session, public, "Konference izmesta", status="trashed")
+        hidden = {}
+        for visibility in ("draft", "private", "unlisted"):
+            album = add_album(session, f"a-{visibility}", visibility=visibility)
+            hidden[visibility] = add_photo(session, album, f"Konference slepena {visibility}").id
+        session.commit()
+        ids = [p.id for p in session.query(Photo)]
+        search.index_photos(ids, wait=None)
+    return {
+        "shown": shown.id,
+        "other": other.id,
+        "no_consent": no_consent.id,
+        "trashed": trashed.id,
+        **hidden,
+    }
+
+
+def _ids(response) -> set[int]:
+    assert response.status_code == 200, response.json
+    return {hit["id"] for hit in response.json["hits"]}
+
+
+def test_visitors_find_only_public_consented_active_photos(client, gallery):
+    assert _ids(client.get("/api/v1/search?q=konference")) == {gallery["shown"], gallery["other"]}
+    assert _ids(client.get("/api/v1/search?q=slepena")) == set()
+    assert client.get("/api/v1/search?q=album:a-unlisted").json["total"] == 0
+
+
+def test_staff_find_every_photo(client, users, gallery):
+    sign_in(client, *users["staff"])
+    found = _ids(client.get("/api/v1/search?q=konference&per_page=100"))
+    assert found == set(gallery.values())
+    hit = client.get(f"/api/v1/search?q=slepena album:a-draft").json["hits"][0]
+    assert hit["status"] == "active" and "gps" in hit  # the staff view of a photo
+
+
+def test_the_database_has_the_last_word(app, client, gallery):
+    with app.app_context():  # a bulk UPDATE bypasses the session events: the index lags
+        session = db.get_session()
+        session.execute(update(Photo).where(Photo.id == gallery["other"]).values(consent="no_public"))
+        session.commit()
+    assert _ids(client.get("/api/v1/search?q=konference")) == {gallery["shown"]}
+    with app.app_context():  # and the search queued the lagging photo for indexing
+        search.get_index().close()
+        assert search.check(db.get_session()).ok
+
+
+def test_api_shape_snippet_facets_and_paging(client, gallery):
+    body = client.get("/api/v1/search?q=tehnikums").json
+    assert body["total"] == 1 and body["query"] == "tehnikums"
+    hit = body["hits"][0]
+    assert hit["snippet"] == "Viesi konferencē &lt;b&gt;<mark>tehnikumā</mark>&lt;/b&gt;"
+    assert hit["album"] == "konf" and hit["score"] > 0 and "renditions" in hit
+    assert "gps" not in hit
+    facets = client.get("/api/v1/search?q=konference").json["facets"]
+    assert facets["album"] == [{"value": "konf", "label": "Konference", "count": 2, "selected": False}]
+    assert [(v["value"], v["count"]) for v in facets["year"]] == [("2020", 1), ("2019", 1)]
+    assert [v["value"] for v in facets["keyword"]] == ["Erasmus+", "mācības"]
+    assert facets["camera"][0]["value"] == "Canon EOS 40D"
+    first = client.get("/api/v1/search?q=konference&per_page=1").json
+    second = client.get("/api/v1/search?q=konference&per_page=1&page=2").json
+    assert (first["pages"], len(first["hits"]), len(second["hits"])) == (2, 1, 1)
+    assert first["hits"][0]["id"] != second["hits"][0]["id"]
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("keyword:macibas", {"shown"}),  # typed without diacritics
+        ("konference year:2020", {"other"}),
+        ("camera:canon", {"shown"}),
+        ('camera:"canon eos 40d" konferenci', {"shown"}),
+        ("konference taken:2019-12", {"shown"}),
+        ("daugavpils", {"shown", "other"}),  # the album's place
+        ('"viesi konferencē"', {"shown"}),
+        ('"konferencē viesi"', set()),  # a phrase keeps its order
+    ],
+)
+def test_filters_and_phrases(client, gallery, query, expected):
+    response = client.get("/api/v1/search", query_string={"q": query})
+    assert _ids(response) == {gallery[name] for name in expected}
+
+
+def test_did_you_mean_uses_only_what_visitors_may_see(client, gallery):
+    body = client.get("/api/v1/search?q=konferenze").json
+    assert (body["total"], body["suggestion"]) == (0, "konference")
+    assert client.get("/api/v1/search?q=slepenaa").json["suggestion"] is None
+
+
+def test_api_refuses_bad_requests(client):
+    assert client.get("/api/v1/search").json["error"]["code"] == "missing_query"
+    assert client.get("/api/v1/search?q=x&page=0").status_code == 400
+    assert client.get("/api/v1/search?q=x&per_page=500").status_code == 400
+    assert client.get("/api/v1/search?q=x&page=two").status_code == 400
+    assert client.get("/api/v1/search", query_string={"q": "x" * 501}).status_code == 400
+
+
+def test_search_page_with_facets_and_suggestion(client, gallery):
+    page = client.get("/search?q=tehnikums").get_data(as_text=True)
+    assert "&lt;b&gt;<mark>tehnikumā</mark>&lt;/b&gt;" in page
+    assert "keyword%3AErasmus%2B" in page or "keyword:Erasmus%2B" in page
+    assert 'href="/search?q=konference"' in client.get("/search?q=konferenze").get_data(
+        as_text=True
+    )
+    assert client.get("/search").status_code == 200
+
+
+# --- keeping the index in step -----------------------------------------------------------
+
+
+@pytest.fixture
+def staff_api(client, users, runner):
+    token = runner.invoke(args=["users", "token", "staff@school.lv"]).output.strip()
+
+    def call(method, path, **kwargs):
+        headers = {"Authorization": f"Bearer {token}"}
+        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+    return call
+
+
+def test_a_caption_edit_is_searchable_at_once(client, staff_api, gallery):
+    edit = staff_api("PATCH", f"/photos/{gallery['other']}", json={"caption": "Zvejnieku svētki"})
+    assert edit.status_code == 200
+    assert _ids(client.get("/api/v1/search?q=zvejnieks")) == {gallery["other"]}
+    assert gallery["other"] not in _ids(client.get("/api/v1/search?q=dalibnieki"))
+    staff_api("DELETE", f"/photos/{gallery['other']}")
+    assert _ids(client.get("/api/v1/search?q=zvejnieks")) == set()
+
+
+def test_album_changes_reach_its_photos(client, runner, gallery):
+    runner.invoke(args=["albums", "set", "a-draft", "--visibility", "public", "--title", "Svētki"])
+    assert _ids(client.get("/api/v1/search?q=svetki")) == {gallery["draft"]}
+    runner.invoke(args=["albums", "set", "konf", "--visibility", "private"])
+    assert _ids(client.get("/api/v1/search?q=konference")) == {gallery["draft"]}
+
+
+def test_an_import_is_indexed_in_one_batch(runner, make_jpeg, monkeypatch):
+    writes = []
+    original = SearchIndex._write
+    monkeypatch.setattr(SearchIndex, "_write", lambda self, *a: writes.append(a) or original(self, *a))
+    comment = {0x9C9C: "Daugavpils tehnikumā\0".encode("utf-16-le")}  # XPComment
+    paths = [str(make_jpeg(f"{n}.jpg", color=(80 * n, 9, 9), exif=comment)) for n in range(3)]
+    assert runner.invoke(args=["import", "--album", "fest", *paths]).exit_code == 0
+    assert len(writes) == 1 and len(writes[0][2]) == 3  # (index, session, photo ids)
+    result = runner.invoke(args=["search", "tehnikums", "--album", "fest", "--json"])
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["album"] for line in lines] == ["fest"] * 3
+    assert set(lines[0]) == {"id", "album", "number", "score", "snippet"}
+    assert "<mark>tehnikumā</mark>" in lines[0]["snippet"]
+
+
+def test_check_reports_drift_and_repair_mends_it(app, runner, gallery):
+    assert runner.invoke(args=["check"]).exit_code == 0
+    with app.app_context():
+        session = db.get_session()
+        session.execute(update(Photo).where(Photo.id == gallery["shown"]).values(caption="Cits"))
+        session.commit()
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 1 and "1 stale" in result.output
+    assert runner.invoke(args=["check", "--repair"]).exit_code == 0
+    assert runner.invoke(args=["check"]).exit_code == 0
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+
+
+def _reopen(app):
+    """The same data root in a fresh app, as a restarted server would see it."""
+    app.extensions["gallery.search"].close()
+    return create_app({"DATA_DIR": app.config["DATA_DIR"], "TESTING": True})
+
+
+def test_a_missing_index_is_rebuilt(app, gallery):
+    fresh = _reopen(app)
+    index_dir = fresh.config["INDEX_DIR"]
+    for path in sorted(__import__("pathlib").Path(index_dir).iterdir()):
+        path.unlink()
+    with fresh.app_context():
+        assert search.search(db.get_session(), "tehnikums").total == 1
+    fresh.extensions["gallery.search"].close()
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("damage", ["toc", "segment"])
+def test_a_damaged_index_is_rebuilt_never_fatal(app, gallery, damage):
+    fresh = _reopen(app)
+    index_dir = __import__("pathlib").Path(fresh.config["INDEX_DIR"])
+    pattern = "*.toc" if damage == "toc" else "*.seg"
+    for path in index_dir.glob(pattern):
+        path.write_bytes(b"\x00garbage" * 500)
+    with fresh.app_context():
+        assert search.search(db.get_session(), "tehnikums").total == 1
+    fresh.extensions["gallery.search"].close()
+    gc.collect()  # Whoosh leaks file handles on damaged files: collect them here
+
+
+def test_another_process_commit_is_seen(app, gallery):
+    """Two indexes on one directory stand for two processes: a write by one is seen by both."""
+    with app.app_context():
+        session = db.get_session()
+        mine = search.get_index()
+        theirs = SearchIndex(app.config["INDEX_DIR"], db.session_factory())
+        assert run_search(mine, session, parse_query("zvejnieks")).total == 0
+        session.execute(update(Photo).where(Photo.id == gallery["other"]).values(caption="Zvejnieks"))
+        session.commit()
+        theirs.submit(upsert=[gallery["other"]]).result()
+        assert run_search(mine, session, parse_query("zvejnieks")).total == 1
+        theirs.close()
+
+
+def test_writes_and_searches_from_many_threads(app, gallery):
+    index, errors = app.extensions["gallery.search"], []
+
+    def work():
+        try:
+            with app.app_context():
+                for _ in range(5):
+                    index.submit(upsert=[gallery["shown"], gallery["other"]]).result()
+                    results = run_search(index, db.get_session(), parse_query("konference"))
+                    assert results.total == 2
+        except Exception as exc:  # reported below: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

@@ -1,0 +1,119 @@
+"""The search page in a real browser: Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
+
+from gallery.config import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+XP_COMMENT, XP_KEYWORDS = 0x9C9C, 0x9C9E  # Windows' caption and keyword tags (UTF-16)
+
+PHOTOS = {
+    "konference": [
+        ("Daugavpils tehnikumā pulcējās viesi uz konferenci", "Erasmus+"),
+        ("Baku koledžas viesi tehnikuma darbnīcās", "Baku"),
+    ],
+    "atvertas-durvis": [("Atvērto durvju diena tehnikumā", "skolēni")],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _photo(folder: Path, n: int, caption: str, keyword: str) -> Path:
+    tags = Image.Exif()
+    tags[XP_COMMENT] = f"{caption}\0".encode("utf-16-le")
+    tags[XP_KEYWORDS] = f"{keyword}\0".encode("utf-16-le")
+    path = folder / f"photo-{n}.jpg"
+    Image.new("RGB", (320, 240), (60 * n, 120, 90)).save(path, "JPEG", exif=tags)
+    return path
+
+
+def _gallery(data: Path, *args: str) -> None:
+    command = [sys.executable, "-m", "gallery.cli", "--data", str(data), *args]
+    subprocess.run(command, capture_output=True, text=True, check=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """Two public albums of captioned photos, imported and served on a free port."""
+    data = tmp_path_factory.mktemp("site")
+    _gallery(data, "init")
+    n = 0
+    for slug, photos in PHOTOS.items():
+        paths = []
+        for caption, keyword in photos:
+            n += 1
+            paths.append(str(_photo(data, n, caption, keyword)))
+        _gallery(data, "import", "--album", slug, *paths)
+        _gallery(data, "albums", "set", slug, "--visibility", "public", "--title", slug.title())
+    port = _free_port()
+    command = [sys.executable, "-m", "gallery.cli", "--data", str(data), "serve", "--port", str(port)]
+    env = {**os.environ, "GALLERY_CORPUS": str(data / "no-corpus")}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def page():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup test installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        browser.close()
+
+
+def test_search_without_diacritics_then_narrow_by_a_facet(server, page):
+    page.goto(server)
+    box = page.locator("header input[type=search]")
+    box.fill("tehnikums")
+    box.press("Enter")
+    hits = page.locator("ol.hits li")
+    expect(hits).to_have_count(3)
+    marks = page.locator("ol.hits mark").all_inner_texts()
+    assert {"tehnikumā", "tehnikuma"} <= set(marks)
+    page.locator(".facet-album a", has_text="Konference").click()
+    expect(hits).to_have_count(2)
+    expect(page.locator(".facet-album a.selected")).to_contain_text("Konference")
+    assert "album:konference" in page.locator("main input[type=search]").input_value()
+    page.locator(".facet-keyword a", has_text="Baku").click()
+    expect(hits).to_have_count(1)
+    expect(hits.first.locator(".snippet")).to_contain_text("Baku koledžas viesi")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search.png"), full_page=True)
+
+
+def test_a_misspelling_gets_a_suggestion(server, page):
+    page.goto(f"{server}/search?q=konferenze")
+    page.locator(".suggestion a").click()
+    expect(page.locator("ol.hits li")).to_have_count(2)  # one caption, and the album's title
+    expect(page.locator("ol.hits mark")).to_have_text("konferenci")
