@@ -238,6 +238,7 @@ def renditions(rebuild: bool, slug: str | None, workers: int | None) -> None:
     if slug:
         query = query.filter(Photo.album_id == _album(slug).id)
     ids = [row[0] for row in query]
+    session.commit()  # release the database before the long work, which commits on its own
     config = current_app.config
     with WorkerPool.from_config(config, workers) as pool:
         outcomes = rebuild_renditions(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,16 +19,27 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _tune_sqlite)
+    event.listen(engine, "begin", _begin_sqlite)
     return engine
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
+    # SQLAlchemy, not the driver, starts transactions (see _begin_sqlite).
+    dbapi_connection.isolation_level = None
     # WAL lets visitors read while an import writes; NORMAL is durable enough with WAL.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin_sqlite(connection) -> None:
+    # A deferred read-then-write transaction fails at once ("database is locked") when another
+    # writer committed since it read; one that takes the write lock at BEGIN waits its turn
+    # under the busy timeout instead. Readers never wait for it in WAL mode.
+    writes = connection.get_execution_options().get("writes", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def migrate(engine: Engine) -> None:
@@ -45,6 +56,8 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["gallery.engine"] = engine
     app.extensions["gallery.db"] = sessionmaker(engine, expire_on_commit=False)
+    writer = engine.execution_options(writes=True)
+    app.extensions["gallery.db.writes"] = sessionmaker(writer, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
@@ -52,15 +65,16 @@ def get_engine() -> Engine:
     return current_app.extensions["gallery.engine"]
 
 
-def session_factory() -> sessionmaker[Session]:
+def session_factory(writes: bool = True) -> sessionmaker[Session]:
     """The current app's session factory (for work outside one request's session)."""
-    return current_app.extensions["gallery.db"]
+    return current_app.extensions["gallery.db.writes" if writes else "gallery.db"]
 
 
 def get_session() -> Session:
-    """The session of the current request or CLI command."""
+    """The session of the current request or CLI command; only writers queue for the lock."""
     if "db_session" not in g:
-        g.db_session = session_factory()()
+        reads_only = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        g.db_session = session_factory(writes=not reads_only)()
     return g.db_session
 
 

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+from servers import gallery, serving
 
 from gallery.config import PROJECT_ROOT
 
@@ -19,47 +15,15 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _gallery(data: Path, *args: str, env: dict) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "gallery.cli", "--data", str(data), *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`gallery init`, `gallery demo` (generated photos) and `gallery serve` on a free port."""
     data = tmp_path_factory.mktemp("site")
     env = {**os.environ, "GALLERY_CORPUS": str(data / "no-corpus")}
-    _gallery(data, "init", env=env)
-    _gallery(data, "demo", env=env)
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gallery.cli",
-        "--data",
-        str(data),
-        "serve",
-        "--port",
-        str(port),
-    ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    process.stderr.close()
+    gallery(data, "init", env=env)
+    gallery(data, "demo", env=env)
+    with serving(data, env=env) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -119,11 +119,12 @@ def album_photos(slug: str):
 @bp.post("/albums/<slug>/photos")
 @require_role("staff")
 def album_upload(slug: str):
-    album = _staff_album(slug)
+    album, user = _staff_album(slug), current_user().email
     upload = request.files.get("file")
     if upload is None:
         return error(400, "no_file", "send the photo in a multipart field named 'file'")
-    outcomes = import_upload(album.id, upload, current_user().email)
+    get_session().commit()  # free the write lock: the import commits in its own sessions
+    outcomes = import_upload(album.id, upload, user)
     audit_imports(album, outcomes)
     if len(outcomes) == 1 and not outcomes[0].label.count("!/"):
         return _single_upload(outcomes[0])

@@ -1,0 +1,66 @@
+"""Uploads at the same time through the production server: none lost, none doubled."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from servers import gallery, serving
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("concurrent")
+    gallery(data, "init")
+    add = ("users", "add", "s@school.lv", "--role", "staff", "--password-stdin")
+    gallery(data, *add, stdin="staff-password-1\n")
+    token = gallery(data, "users", "token", "s@school.lv").strip()
+    gallery(data, "albums", "create", "day")
+    with serving(data, env={"GALLERY_WORKERS": "2"}) as url:
+        yield url, token, data
+
+
+def _upload(url: str, token: str, payload: bytes, name: str) -> tuple[int, dict]:
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + payload
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        f"{url}/api/v1/albums/day/photos",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def test_many_at_once_and_the_same_file_at_once(server, make_jpeg):
+    url, token, data = server
+    files = [make_jpeg(f"p{n}.jpg", size=(600, 400), color=(n * 9, 80, 160)) for n in range(24)]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda p: _upload(url, token, p.read_bytes(), p.name), files))
+    assert [status for status, _ in answers] == [201] * 24, answers
+    same = make_jpeg("same.jpg", color=(1, 2, 3)).read_bytes()
+    with ThreadPoolExecutor(6) as pool:
+        racing = list(pool.map(lambda n: _upload(url, token, same, f"same{n}.jpg"), range(6)))
+    statuses = sorted(status for status, _ in racing)
+    assert statuses == [201] + [409] * 5, racing
+    lines = gallery(data, "photos", "--album", "day", "--json").splitlines()
+    listed = [json.loads(line) for line in lines]
+    assert sorted(p["number"] for p in listed) == list(range(1, 26))
+    assert len({p["sha256"] for p in listed}) == 25
