@@ -15,7 +15,7 @@ from gallery.storage import LocalStorage
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, media storage, blueprints, CLI."""
     # Imported here so `import gallery.config` (tests, tools) stays light.
-    from gallery import auth, cli, db, i18n, search
+    from gallery import auth, cli, db, headers, i18n, search
     from gallery.views import account, api, articles, public, staff
     from gallery.views import search as search_views
 
@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     search.init_app(app)
     app.extensions["gallery.storage"] = LocalStorage(app.config["UPLOADS_DIR"])
     auth.init_app(app)
+    headers.init_app(app)
     i18n.init_app(app)
     for blueprint in (public.bp, account.bp, staff.bp, api.bp, articles.bp, articles.api):
         app.register_blueprint(blueprint)
