@@ -9,11 +9,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from gallery import accounts, auth
 from gallery.db import get_session
+from gallery.i18n import gettext
 
 bp = Blueprint("account", __name__)
-
-WRONG = "Wrong email or password."
-PAUSED = "Too many failed sign-ins. Please wait {minutes} minutes and try again."
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -25,13 +23,16 @@ def login():
     session, config = get_session(), current_app.config
     pause = timedelta(minutes=config["LOGIN_PAUSE_MINUTES"])
     if accounts.too_many_failures(session, keys, config["LOGIN_MAX_FAILURES"], pause):
-        message = PAUSED.format(minutes=config["LOGIN_PAUSE_MINUTES"])
+        minutes = config["LOGIN_PAUSE_MINUTES"]
+        message = gettext("Too many failed sign-ins. Wait %(minutes)s minutes.", minutes=minutes)
         return render_template("login.html", error=message, email=email), 429
     user = accounts.authenticate(session, email, request.form.get("password", ""))
     if user is None:
         accounts.record_failure(session, keys)
         session.commit()
-        return render_template("login.html", error=WRONG, email=email, next=_safe_next()), 401
+        return render_template(
+            "login.html", error=gettext("Wrong email or password."), email=email, next=_safe_next()
+        ), 401
     accounts.forget_failures(session, keys, older_than=pause)
     session.commit()
     auth.sign_in(user)

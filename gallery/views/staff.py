@@ -9,6 +9,7 @@ from gallery import accounts, audit
 from gallery.albums import InvalidInput, create_album, photo_counts, update_album
 from gallery.auth import current_user, require_role
 from gallery.db import get_session
+from gallery.i18n import gettext
 from gallery.models import Album, User
 from gallery.representations import album_to_dict
 
@@ -64,7 +65,7 @@ def album_update(slug: str):
         return redirect(url_for("staff.album", slug=slug))
     audit.record(session, _actor(), "album.update", found, **fields)
     session.commit()
-    flash("Saved.", "ok")
+    flash(gettext("Saved."), "ok")
     return redirect(url_for("staff.album", slug=slug))
 
 
@@ -99,7 +100,7 @@ def user_update(user_id: int):
     if role not in accounts.ROLES:
         abort(400, "unknown role")
     if user.id == current_user().id and (role != "admin" or not active):
-        flash("You cannot take away your own admin rights.", "error")
+        flash(gettext("You cannot take away your own admin rights."), "error")
         return redirect(url_for("staff.users"))
     user.role, user.active = role, active
     audit.record(session, _actor(), "user.update", user, role=role, active=active)
