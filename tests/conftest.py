@@ -83,3 +83,12 @@ def csrf_of(client) -> str:
 def sign_in(client, email: str, password: str):
     token = csrf_of(client)
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run; each test opens its own pages."""
+    from servers import chromium
+
+    with chromium() as browser:
+        yield browser

@@ -1,4 +1,4 @@
-"""Running the real `gallery` command and production server from tests."""
+"""Running the real `gallery` command, its production server and Chromium from tests."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 def gallery(data: Path, *args: str, stdin: str | None = None, env: dict | None = None) -> str:
@@ -30,37 +32,55 @@ def free_port() -> int:
 def serving(data: Path, env: dict | None = None) -> Iterator[str]:
     """`gallery serve` on a free port for the duration; yields its base URL."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gallery.cli",
-        "--data",
-        str(data),
-        "serve",
-        "--port",
-        str(port),
-    ]
-    process = subprocess.Popen(
-        command,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
+    command = [sys.executable, "-m", "gallery.cli", "--data", str(data), "serve"]
+    log_path = data / "serve.log"
+    # A file, not a pipe: a pipe nobody reads fills up and stalls the server.
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)],
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(url, process, log_path)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
-def _wait_for(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
+def server_errors(data: Path) -> list[str]:
+    """The server log if it holds a traceback (a test can assert it holds none)."""
+    log = data / "serve.log"
+    text = log.read_text() if log.exists() else ""
+    return [text[-3000:]] if "Traceback" in text else []
+
+
+@contextmanager
+def chromium():
+    """Debian's Chromium under Playwright (no browser download), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: scripts/setup test installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gallery serve exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"gallery serve exited: {log.read_text()[-2000:]}")
         try:
             urllib.request.urlopen(url, timeout=1).close()
             return

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
-from test_browser import CHROMIUM, _free_port, _gallery
+from playwright.sync_api import expect
+from servers import gallery as _gallery
+from servers import serving
 
 from gallery.config import PROJECT_ROOT, load_config
 
@@ -36,43 +33,8 @@ def server(tmp_path_factory):
     _gallery(data, "albums", "set", "erasmus", "--visibility", "public", env=env)
     _gallery(data, "article", "import", str(SEED), "--album", "erasmus", "--slug", "seed", env=env)
     _gallery(data, "article", "set", "seed", "--status", "published", env=env)
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gallery.cli",
-        "--data",
-        str(data),
-        "serve",
-        "--port",
-        str(port),
-    ]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}/articles/seed"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/setup test installs Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+    with serving(data, env=env) as url:
+        yield f"{url}/articles/seed"
 
 
 def _frames(page, row: int) -> list[dict]:

@@ -1,4 +1,16 @@
 // The staff album page: wires the grid, reordering, curation and uploads to one photo store.
+//
+// Decisions where the issue was silent:
+// - Two views of one selection: thumbnails (order, cover, delete) and a captions table (a
+//   row per photo, each cell saved when left). "Apply to selected" sets one field at a time,
+//   so a field can also be cleared for many photos; keywords replace, they do not add.
+// - Drag a selected tile and the whole selection moves, as a block; Alt+arrows do the same.
+// - Uploads: three at a time. Refusals (format, size, damage) get no retry button, since the
+//   same bytes would be refused again; interrupted or server-failed files do. Problems float
+//   to the top of the list. System clutter in folders (.DS_Store, Thumbs.db...) is skipped,
+//   as the server does in folders and zips.
+// - Deleting one photo asks nothing (it goes to the trash); deleting several, or the album,
+//   asks first. Only admins restore from the trash (/staff/trash).
 import { announce, api } from "./api.js";
 import { initCuration, showTable } from "./curation.js";
 import { initGrid, trash } from "./grid.js";

@@ -1,6 +1,7 @@
 // Uploads: files, folders and zips dropped or chosen; one request per file, three at a time,
 // each with its own progress bar, an overall bar, reasons for refusals, retry for failures.
 import { announce, apiBase, csrf, errorOf } from "./api.js";
+import { fromDrop, fromFileList, hasFiles } from "./sources.js";
 import { store } from "./store.js";
 
 const CONCURRENCY = 3;
@@ -9,7 +10,6 @@ const REFUSED = new Set([
   "empty", "too_large", "unsupported_format", "too_many_pixels", "too_many_frames", "corrupt",
   "decoder_failed", "request_entity_too_large",
 ]);
-const CLUTTER = /(^|\/)(\.DS_Store|Thumbs\.db|desktop\.ini|\._[^/]*)$|(^|\/)__MACOSX\//i;
 const LABELS = {
   queued: "waiting", uploading: "uploading", processing: "processing…", done: "added",
   duplicate: "duplicate", rejected: "rejected", failed: "failed",
@@ -50,8 +50,8 @@ function show(item, details) {
     list.prepend(el);
   }
   el.className = `upload-item ${item.state}`;
-  el.querySelector(".upload-state").textContent =
-    item.message ? `${LABELS[item.state]}: ${item.message}` : LABELS[item.state];
+  const label = item.zip && item.state === "done" ? "unpacked" : LABELS[item.state];
+  el.querySelector(".upload-state").textContent = item.message ? `${label}: ${item.message}` : label;
   const bar = el.querySelector("progress");
   if (item.state === "processing") bar.removeAttribute("value"); // indeterminate
   else bar.value = finished(item) ? 1 : item.loaded / (item.file.size || 1);
@@ -167,6 +167,7 @@ function settleZip(item, body) {
   store.put(photos);
   store.resyncSoon();
   item.state = "done";
+  item.zip = true;
   item.message = `${photos.length} added, ${duplicates.length} duplicate, ${rejected.length} rejected`;
   show(item, [
     ...duplicates.map((dup) => ["duplicate", `${dup.path}: already in the album`]),
@@ -192,47 +193,6 @@ function retry(item) {
   item.message = "";
   show(item);
   pump();
-}
-
-// --- where files come from: pickers, and drops of files, folders and zips -------------------
-
-function fromFileList(files) {
-  const found = [...files].map((file) => ({ file, name: file.webkitRelativePath || file.name }));
-  return found.filter(({ name }) => !CLUTTER.test(name)).sort(byName);
-}
-
-function byName(a, b) {
-  return a.name.localeCompare(b.name, undefined, { numeric: true });
-}
-
-async function walk(entry, found) {
-  if (entry.isFile) {
-    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
-    found.push({ file, name: entry.fullPath.replace(/^\//, "") });
-  } else if (entry.isDirectory) {
-    const reader = entry.createReader();
-    for (;;) {
-      // readEntries answers in batches (100 in Chromium) until it returns none.
-      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
-      if (!batch.length) break;
-      for (const child of batch) await walk(child, found);
-    }
-  }
-}
-
-async function fromDrop(transfer) {
-  // The entries must be taken now: the DataTransfer is emptied once the event returns.
-  const entries = [...transfer.items]
-    .filter((item) => item.kind === "file")
-    .map((item) => (item.webkitGetAsEntry ? item.webkitGetAsEntry() : null));
-  if (!entries.length || entries.some((entry) => !entry)) return fromFileList(transfer.files);
-  const found = [];
-  for (const entry of entries) await walk(entry, found);
-  return found.filter(({ name }) => !CLUTTER.test(name)).sort(byName);
-}
-
-function hasFiles(event) {
-  return event.dataTransfer && [...event.dataTransfer.types].includes("Files");
 }
 
 export function initUpload() {
