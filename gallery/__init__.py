@@ -15,8 +15,8 @@ from gallery.storage import LocalStorage
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, media storage, blueprints, CLI."""
     # Imported here so `import gallery.config` (tests, tools) stays light.
-    from gallery import auth, cli, db, headers, i18n, search
-    from gallery.views import account, api, articles, public, staff
+    from gallery import auth, cli, db, headers, httpcache, i18n, search
+    from gallery.views import account, api, articles, editor, public, staff
     from gallery.views import search as search_views
 
     app = Flask(
@@ -34,10 +34,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     headers.init_app(app)
     i18n.init_app(app)
+    httpcache.init_app(app)
     for blueprint in (public.bp, account.bp, staff.bp, api.bp, articles.bp, articles.api):
         app.register_blueprint(blueprint)
     app.register_blueprint(search_views.bp)
     app.register_blueprint(search_views.api)
+    app.register_blueprint(editor.bp)
     cli.init_app(app)
     return app
 

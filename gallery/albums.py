@@ -39,6 +39,7 @@ def update_album(
     place: str | None = None,
     description: str | None = None,
     visibility: str | None = None,
+    allow_original_download: bool | None = None,
 ) -> Album:
     """Change the given fields only; each value is checked first."""
     if title is not None:
@@ -53,6 +54,10 @@ def update_album(
         if visibility not in VISIBILITIES:
             raise InvalidInput(f"visibility must be one of {', '.join(VISIBILITIES)}")
         album.visibility = visibility
+    if allow_original_download is not None:
+        if not isinstance(allow_original_download, bool):
+            raise InvalidInput("allow_original_download must be true or false")
+        album.allow_original_download = allow_original_download
     return album
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from gallery.articles import (
 )
 from gallery.models import ARTICLE_STATUSES, Album, Article, ArticlePhoto, Photo, utcnow
 
+ARTICLE_FIELDS = ("title", "body", "status", "album")  # what edit_article may change
 _SLUG_WORDS = 8  # a slug made from a title keeps its first words, not the whole sentence
 
 
@@ -110,6 +112,12 @@ def assign_label(
     clean = normalize_label(label)
     if clean is None:
         raise InvalidInput(f"{label!r} is not a label like 7 or 8a")
+    if not isinstance(photo_id, int) or isinstance(photo_id, bool):
+        raise InvalidInput("photo_id must be a photo's id (a whole number)")
+    if crop is not None and not isinstance(crop, dict):
+        raise InvalidInput('a crop is {"x", "y", "w", "h"} or {"aspect", "fx", "fy"} fractions')
+    if caption is not None and not isinstance(caption, str):
+        raise InvalidInput("a caption must be text")
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise InvalidInput(f"there is no photo {photo_id}")
@@ -126,6 +134,64 @@ def assign_label(
     assigned.caption = caption.strip() if caption and caption.strip() else None
     article.updated_at = utcnow()
     return assigned
+
+
+def edit_article(session: Session, article: Article, changes: Mapping[str, object]) -> Article:
+    """Apply checked changes of `title`, `body`, `status` and `album` (a slug or None);
+    the album first, so that labels new in the body mean its photos."""
+    unknown = set(changes) - set(ARTICLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}")
+    if "album" in changes:
+        change_album(session, article, album_named(session, changes["album"]))
+    if "title" in changes:
+        title = text_field(changes, "title").strip()
+        if not title:
+            raise InvalidInput("the title must not be empty")
+        article.title = title
+    if "body" in changes:
+        update_body(session, article, text_field(changes, "body"))
+    if "status" in changes:
+        set_status(article, text_field(changes, "status"))
+    return article
+
+
+def album_named(session: Session, slug: object) -> Album | None:
+    """The active album a slug names, None for no slug; InvalidInput for an unknown one."""
+    if slug is None or slug == "":
+        return None
+    album = Album.by_slug(session, slug) if isinstance(slug, str) else None
+    if album is None or album.status != "active":
+        raise InvalidInput(f"there is no album {slug!r}")
+    return album
+
+
+def text_field(changes: Mapping[str, object], name: str) -> str:
+    """A text field of checked input ("" when absent or null)."""
+    value = changes.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text")
+    return value
+
+
+def change_album(session: Session, article: Article, album: Album | None) -> Article:
+    """Let the labels mean another album's photos: labels still showing the old album's
+    photo of their own number (the defaults) follow to the new album's photo of that
+    number; labels the editor pointed elsewhere keep their photo, and their crops stay."""
+    old = article.album
+    article.album = album
+    if old is None or album is None or old.id == album.id:
+        return article
+    numbers = {photo.number: photo for photo in album.photos if photo.status == "active"}
+    for assigned in article.photos:
+        photo = assigned.photo
+        default = photo is not None and photo.album_id == old.id
+        if default and photo.number == label_number(assigned.label):
+            assigned.photo = numbers.get(photo.number, photo)
+    article.updated_at = utcnow()
+    return article
 
 
 def unassign_label(session: Session, article: Article, label: str) -> None:

@@ -192,6 +192,12 @@ def _album_options(command):
         click.option("--place"),
         click.option("--description"),
         click.option("--visibility", type=click.Choice(["draft", "private", "unlisted", "public"])),
+        click.option(
+            "--originals/--no-originals",
+            "allow_original_download",
+            default=None,
+            help="Whether visitors may download the original files.",
+        ),
     ):
         command = option(command)
     return command

@@ -16,9 +16,7 @@ from gallery import db, search
 @click.argument("query", nargs=-1, required=True)
 @click.option("--album", "slug", help="Only this album's photos.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))
-@click.option(
-    "--per-page", default=search.PER_PAGE, show_default=True, type=click.IntRange(1, 100)
-)
+@click.option("--per-page", default=search.PER_PAGE, show_default=True, type=click.IntRange(1, 100))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit and line.")
 @with_appcontext
 def search_command(query: tuple[str, ...], slug: str | None, page: int, per_page: int, as_json):

@@ -38,6 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Shared sample photos (tests, demo).",
     ),
     Setting("SECRET_KEY", "", "Key that signs session cookies; empty: made once in DATA_DIR."),
+    Setting("LANGUAGE", "lv", "Interface language when the browser states no preference (lv, en)."),
     Setting("COOKIE_SECURE", False, "Send the session cookie over HTTPS only (set behind TLS)."),
     Setting("LOGIN_MAX_FAILURES", 5, "Failed sign-ins per account or address before a pause."),
     Setting("LOGIN_PAUSE_MINUTES", 15, "How long sign-in stays paused after too many failures."),
@@ -57,6 +58,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARTICLE_GAP", 8, "Gap between an article's photos, in px."),
     Setting("ARTICLE_MAX_ROW", 4, "Most photos in one row before it is a problem (too small)."),
     Setting("SEARCH_WAIT", 5, "Seconds a request waits for its edits to become searchable."),
+    Setting("ALBUMS_PER_PAGE", 24, "Albums on one page of the home page and the year pages."),
+    Setting("ALBUM_ROW_HEIGHT", 220, "Target height in px of an album page's rows of photos."),
+    Setting("FEED_ENTRIES", 30, "Newest public albums in the Atom feed (/feed.atom)."),
 )
 
 

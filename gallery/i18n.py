@@ -14,10 +14,9 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import Flask, g, redirect, request
+from flask import Flask, current_app, g, redirect, request
 
 LANGUAGES = {"lv": "Latviešu", "en": "English"}
-DEFAULT = "lv"
 COOKIE = "lang"
 CATALOGS = Path(__file__).parent / "translations"
 
@@ -32,13 +31,13 @@ def init_app(app: Flask) -> None:
 
 
 def current_language() -> str:
-    """The visitor's choice (cookie), else the browser's best match, else Latvian."""
+    """The visitor's choice (cookie), else the browser's best match, else the LANGUAGE setting."""
     if "language" not in g:
         chosen = request.cookies.get(COOKIE)
         g.language = (
             chosen
             if chosen in LANGUAGES
-            else (request.accept_languages.best_match(LANGUAGES) or DEFAULT)
+            else (request.accept_languages.best_match(LANGUAGES) or current_app.config["LANGUAGE"])
         )
     return g.language
 
@@ -74,4 +73,3 @@ def _translations(language: str) -> NullTranslations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(fp=buffer)
-

@@ -72,13 +72,19 @@ AFFIXES: tuple[tuple[str, int, bool], ...] = (
     ("o", 1, False),
     ("s", 0, False),
 )
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 VOWELS = frozenset("aeiou")
 LATVIAN_LETTERS = frozenset("abcdefghijklmnoprstuvz")  # folded; no q, w, x, y
 # Letter pairs that Latvian spelling never writes (it has č, š, f, k, ...): English.
 _FOREIGN_PAIRS = re.compile(r"th|ph|ck|sh|wh|gh|ch|qu|tion$|ness$")
 # Common English words a school's captions use that Latvian spelling rules cannot tell
 # apart; none of them is also a Latvian word form.
-ENGLISH = frozenset(
+ENGLISH = _words(
     """
     are have some more made make take takes come game games case cases uses place places
     people house home life live online time times name names date dates smile dance
@@ -86,14 +92,14 @@ ENGLISH = frozenset(
     video videos news conference conferences office science course courses prize prizes
     programme awards stage culture nature future practice college village visitors
     guests kids friends members partners volunteers graduates
-    """.split()
+    """
 )
-STOP_WORDS = frozenset(
+STOP_WORDS = _words(
     """
     un ar no uz par pie pa pec ir bija ka ari bet vai lai jo ne gan kas ko to tas ta tie
     tam tai tos so si sis tika tiek tad tur te tik kur kad ja vien nu
     the and of in on at to for with from
-    """.split()
+    """
 )
 
 

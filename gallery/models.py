@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 
 VISIBILITIES = ("draft", "private", "unlisted", "public")
 
@@ -57,10 +57,19 @@ class Album(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # When the album first became public: the order of the Atom feed of new albums.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     photos: Mapped[list[Photo]] = relationship(
         back_populates="album", foreign_keys="Photo.album_id", order_by="Photo.number"
     )
+
+    @validates("visibility")
+    def _stamp_publication(self, _key: str, visibility: str) -> str:
+        # Here, not in the callers: every way of making an album public dates it.
+        if visibility == "public" and self.published_at is None:
+            self.published_at = utcnow()
+        return visibility
 
     @classmethod
     def by_slug(cls, session: Session, slug: str) -> Album | None:

@@ -38,7 +38,12 @@ OPERATIONS = (
     Op("GET", "/trash", "What is in the trash", role="admin"),
     Op("POST", "/trash/restore", "Restore albums and photos", role="admin", body="Restore"),
     Op("POST", "/trash/empty", "Delete the trash for good", role="admin"),
+    Op("POST", "/articles", "Create an article", role="editor", body="ArticleInput", ok=201),
     Op("GET", "/articles/{slug}", "An article with its rows and photos"),
+    Op("PATCH", "/articles/{slug}", "Change an article", role="editor", body="ArticleInput"),
+    Op("POST", "/articles/{slug}/preview", "Lay out unsaved text", "editor", "ArticleInput"),
+    Op("PUT", "/articles/{slug}/labels/{label}", "Set a label", "editor", "LabelInput"),
+    Op("DELETE", "/articles/{slug}/labels/{label}", "Forget a label's photo", role="editor"),
     Op("GET", "/articles/{slug}/layout", "The article's rows laid out", query=("width", "gap")),
     Op("GET", "/photos/{photo_id}/articles", "The articles that use a photo"),
     Op("GET", "/search", "Search photos", query=("q", "album", "page", "per_page")),
@@ -65,6 +70,7 @@ SCHEMAS: dict[str, Any] = {
             "place": {"type": "string"},
             "description": {"type": "string"},
             "visibility": {"enum": ["draft", "private", "unlisted", "public"]},
+            "allow_original_download": {"type": "boolean"},
             "cover_photo_id": {"type": ["integer", "null"]},
         },
     },
@@ -94,6 +100,34 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["photo_ids"],
         "properties": {"photo_ids": {"type": "array", "items": {"type": "integer"}}},
+    },
+    "ArticleInput": {
+        "type": "object",
+        "description": "POST /articles: title (required), slug, body, album. PATCH: any of "
+        "title, body, status, album. Preview: title, body. Answers: {article, layout}.",
+        "properties": {
+            "slug": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "status": {"enum": ["draft", "published"]},
+            "album": {"type": ["string", "null"], "description": "whose numbers labels mean"},
+        },
+    },
+    "LabelInput": {
+        "type": "object",
+        "required": ["photo_id"],
+        "properties": {
+            "photo_id": {"type": "integer"},
+            "crop": {
+                "type": ["object", "null"],
+                "properties": {
+                    k: {"type": "number"} for k in ("x", "y", "w", "h", "aspect", "fx", "fy")
+                },
+                "description": "fractions of the photo: a rectangle {x, y, w, h}, or an "
+                "aspect ratio w/h kept around a focal point {aspect, fx, fy}",
+            },
+            "caption": {"type": ["string", "null"], "description": "null: the photo's own"},
+        },
     },
     "Restore": {
         "type": "object",

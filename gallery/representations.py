@@ -7,12 +7,12 @@ from typing import Any
 from gallery.models import Album, Photo
 
 MEDIA_PREFIX = "/media"
+RENDITION_EXTENSIONS = {"jpeg": "jpg"}  # format -> file extension, where they differ
 
 
 def rendition_url(sha256: str, name: str, fmt: str) -> str:
     """The URL of a rendition; it changes whenever the original's bytes change."""
-    ext = {"jpeg": "jpg"}.get(fmt, fmt)
-    return f"{MEDIA_PREFIX}/{sha256}/{name}.{ext}"
+    return f"{MEDIA_PREFIX}/{sha256}/{name}.{RENDITION_EXTENSIONS.get(fmt, fmt)}"
 
 
 def photo_to_dict(photo: Photo, *, staff: bool) -> dict[str, Any]:
@@ -73,6 +73,7 @@ def album_to_dict(album: Album, photo_count: int, *, staff: bool = False) -> dic
         data["description"] = album.description
         data["cover_photo_id"] = album.cover_photo_id
         data["secret_url"] = f"/albums/{album.slug}?key={album.secret}"
+        data["allow_original_download"] = album.allow_original_download
         data["status"] = album.status
     return data
 

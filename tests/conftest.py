@@ -24,7 +24,8 @@ def app(tmp_path):
     """An app over a fresh data root with the schema migrated."""
     from gallery import create_app, db
 
-    app = create_app({"DATA_DIR": str(tmp_path / "data"), "WORKERS": 2, "TESTING": True})
+    config = {"DATA_DIR": str(tmp_path / "data"), "WORKERS": 2, "TESTING": True, "LANGUAGE": "en"}
+    app = create_app(config)
     with app.app_context():
         db.migrate(db.get_engine())
     yield app

@@ -69,7 +69,10 @@ def test_zip_upload_reports_each_entry(api, album, make_jpeg):
 
 
 def test_curation_edits_bulk_edits_and_order(api, album, make_jpeg):
-    ids = [_upload(api, album, make_jpeg(f"{n}.jpg", color=(n * 60, 90, 0))).json["photo"]["id"] for n in range(3)]
+    ids = [
+        _upload(api, album, make_jpeg(f"{n}.jpg", color=(n * 60, 90, 0))).json["photo"]["id"]
+        for n in range(3)
+    ]
     one = api("PATCH", f"/photos/{ids[0]}", json={"caption": "Konference", "keywords": "a, b, a"})
     assert one.json["photo"]["caption"] == "Konference"
     assert one.json["photo"]["keywords"] == ["a", "b"]
@@ -105,7 +108,10 @@ def test_trash_restore_and_empty(client, runner, api, album, make_jpeg, app):
 
 
 def test_visitors_see_only_public_consented_photos_without_gps(client, api, album, make_jpeg):
-    ids = [_upload(api, album, make_jpeg(f"{n}.jpg", color=(n * 60, 90, 0))).json["photo"]["id"] for n in range(2)]
+    ids = [
+        _upload(api, album, make_jpeg(f"{n}.jpg", color=(n * 60, 90, 0))).json["photo"]["id"]
+        for n in range(2)
+    ]
     api("PATCH", f"/photos/{ids[1]}", json={"consent": "no_public"})
     assert client.get(f"/api/v1/albums/{album}").status_code == 404  # a draft
     assert client.get(f"/api/v1/photos/{ids[0]}").status_code == 404

@@ -34,15 +34,16 @@ def test_demo_album_shows_numbered_thumbnails(server, page):
     page.goto(server)
     page.get_by_text("Demo album").click()
     page.wait_for_load_state("networkidle")
-    images = page.locator("ul.photos img")
+    images = page.locator(".justified img")
     assert images.count() == 12
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # load the lazy ones
     page.wait_for_function(
-        "[...document.querySelectorAll('ul.photos img')].every(i => i.complete && i.naturalWidth)"
+        "[...document.querySelectorAll('.justified img')].every(i => i.complete && i.naturalWidth)"
     )
-    widths = page.eval_on_selector_all("ul.photos img", "imgs => imgs.map(i => i.naturalWidth)")
-    assert all(0 < w <= 320 for w in widths)
-    numbers = page.locator("ul.photos .number").all_inner_texts()
+    # Thumbnails from the srcset, never the largest rendition.
+    sources = page.eval_on_selector_all(".justified img", "imgs => imgs.map(i => i.currentSrc)")
+    assert all(s.endswith(("/320.jpg", "/640.jpg")) for s in sources)
+    numbers = page.locator(".justified .number").all_inner_texts()
     assert numbers == [str(n) for n in range(1, 13)]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo-album.png"), full_page=True)

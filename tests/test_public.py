@@ -31,7 +31,7 @@ def test_public_album_lists_thumbnails(client, runner, album_with_photo):
     assert "Fest &lt;b&gt;" in home  # titles are escaped, never markup
     assert url in home
     page = client.get("/albums/fest").get_data(as_text=True)
-    assert url in page and 'loading="lazy"' in page
+    assert url in page and 'decoding="async"' in page and "srcset=" in page
     with client.get(url) as response:
         assert response.status_code == 200
         assert response.mimetype == "image/jpeg"
@@ -43,4 +43,4 @@ def test_public_album_lists_thumbnails(client, runner, album_with_photo):
 def test_unlisted_album_is_not_listed(client, runner, album_with_photo):
     runner.invoke(args=["albums", "set", "fest", "--visibility", "unlisted"])
     assert b"Fest" not in client.get("/").data
-    assert client.get("/albums/fest").status_code == 404  # its secret link is issue #3/#4
+    assert client.get("/albums/fest").status_code == 404  # the secret link: test_site.py

@@ -21,7 +21,9 @@ from gallery.search.schema import build_schema
 
 
 def test_query_syntax_words_phrases_filters():
-    parsed = parse_query('Konference "darba vidē" album:Open-Day year:2019 camera:"Canon EOS" 10:30')
+    parsed = parse_query(
+        'Konference "darba vidē" album:Open-Day year:2019 camera:"Canon EOS" 10:30'
+    )
     assert parsed.words == ("Konference", "10:30")
     assert parsed.phrases == ("darba vidē",)
     assert parsed.filters == (("album", "open-day"), ("year", "2019"), ("camera", "Canon EOS"))
@@ -38,7 +40,7 @@ def test_facet_links_add_and_remove_filters():
 
 
 def test_snippets_escape_the_caption_and_mark_only_matches():
-    analyzer = build_schema()["caption"].analyzer
+    analyzer = build_schema()["text"].analyzer
     text = 'Konferencē <script>alert("x")</script> & viesi'
     marked = str(snippet([text], {"konferenc", "vies"}, analyzer))
     assert marked == (
@@ -102,14 +104,16 @@ def test_staff_find_every_photo(client, users, gallery):
     sign_in(client, *users["staff"])
     found = _ids(client.get("/api/v1/search?q=konference&per_page=100"))
     assert found == set(gallery.values())
-    hit = client.get(f"/api/v1/search?q=slepena album:a-draft").json["hits"][0]
+    hit = client.get("/api/v1/search?q=slepena album:a-draft").json["hits"][0]
     assert hit["status"] == "active" and "gps" in hit  # the staff view of a photo
 
 
 def test_the_database_has_the_last_word(app, client, gallery):
     with app.app_context():  # a bulk UPDATE bypasses the session events: the index lags
         session = db.get_session()
-        session.execute(update(Photo).where(Photo.id == gallery["other"]).values(consent="no_public"))
+        session.execute(
+            update(Photo).where(Photo.id == gallery["other"]).values(consent="no_public")
+        )
         session.commit()
     assert _ids(client.get("/api/v1/search?q=konference")) == {gallery["shown"]}
     with app.app_context():  # and the search queued the lagging photo for indexing
@@ -125,7 +129,9 @@ def test_api_shape_snippet_facets_and_paging(client, gallery):
     assert hit["album"] == "konf" and hit["score"] > 0 and "renditions" in hit
     assert "gps" not in hit
     facets = client.get("/api/v1/search?q=konference").json["facets"]
-    assert facets["album"] == [{"value": "konf", "label": "Konference", "count": 2, "selected": False}]
+    assert facets["album"] == [
+        {"value": "konf", "label": "Konference", "count": 2, "selected": False}
+    ]
     assert [(v["value"], v["count"]) for v in facets["year"]] == [("2020", 1), ("2019", 1)]
     assert [v["value"] for v in facets["keyword"]] == ["Erasmus+", "mācības"]
     assert facets["camera"][0]["value"] == "Canon EOS 40D"
@@ -200,6 +206,16 @@ def test_a_caption_edit_is_searchable_at_once(client, staff_api, gallery):
     assert _ids(client.get("/api/v1/search?q=zvejnieks")) == set()
 
 
+def test_emptying_the_trash_takes_photos_out_of_the_index(app, client, runner, users, gallery):
+    token = runner.invoke(args=["users", "token", "admin@school.lv"]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.delete(f"/api/v1/photos/{gallery['other']}", headers=headers).status_code == 200
+    assert client.post("/api/v1/trash/empty", headers=headers).status_code == 200
+    with app.app_context():
+        drift = search.check(db.get_session())
+    assert drift.ok, drift
+
+
 def test_album_changes_reach_its_photos(client, runner, gallery):
     runner.invoke(args=["albums", "set", "a-draft", "--visibility", "public", "--title", "Svētki"])
     assert _ids(client.get("/api/v1/search?q=svetki")) == {gallery["draft"]}
@@ -210,7 +226,9 @@ def test_album_changes_reach_its_photos(client, runner, gallery):
 def test_an_import_is_indexed_in_one_batch(runner, make_jpeg, monkeypatch):
     writes = []
     original = SearchIndex._write
-    monkeypatch.setattr(SearchIndex, "_write", lambda self, *a: writes.append(a) or original(self, *a))
+    monkeypatch.setattr(
+        SearchIndex, "_write", lambda self, *a: writes.append(a) or original(self, *a)
+    )
     comment = {0x9C9C: "Daugavpils tehnikumā\0".encode("utf-16-le")}  # XPComment
     paths = [str(make_jpeg(f"{n}.jpg", color=(80 * n, 9, 9), exif=comment)) for n in range(3)]
     assert runner.invoke(args=["import", "--album", "fest", *paths]).exit_code == 0
@@ -273,7 +291,9 @@ def test_another_process_commit_is_seen(app, gallery):
         mine = search.get_index()
         theirs = SearchIndex(app.config["INDEX_DIR"], db.session_factory())
         assert run_search(mine, session, parse_query("zvejnieks")).total == 0
-        session.execute(update(Photo).where(Photo.id == gallery["other"]).values(caption="Zvejnieks"))
+        session.execute(
+            update(Photo).where(Photo.id == gallery["other"]).values(caption="Zvejnieks")
+        )
         session.commit()
         theirs.submit(upsert=[gallery["other"]]).result()
         assert run_search(mine, session, parse_query("zvejnieks")).total == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from gallery.config import PROJECT_ROOT
 
@@ -63,7 +63,16 @@ def server(tmp_path_factory):
         _gallery(data, "import", "--album", slug, *paths)
         _gallery(data, "albums", "set", slug, "--visibility", "public", "--title", slug.title())
     port = _free_port()
-    command = [sys.executable, "-m", "gallery.cli", "--data", str(data), "serve", "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "gallery.cli",
+        "--data",
+        str(data),
+        "serve",
+        "--port",
+        str(port),
+    ]
     env = {**os.environ, "GALLERY_CORPUS": str(data / "no-corpus")}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
@@ -80,16 +89,10 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/setup test installs Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser.new_page(viewport={"width": 1280, "height": 900})
-        browser.close()
+def page(browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+    yield page
+    page.close()
 
 
 def test_search_without_diacritics_then_narrow_by_a_facet(server, page):

@@ -109,7 +109,9 @@ def indexed(app, tmp_path):
         ids = {key: add_photo(session, album, text).id for key, text in CAPTIONS.items()}
         session.commit()
         search.index_photos(list(ids.values()), wait=None)
-        plain = SearchIndex(tmp_path / "plain-index", db.session_factory(), analyzer=StandardAnalyzer())
+        plain = SearchIndex(
+            tmp_path / "plain-index", db.session_factory(), analyzer=StandardAnalyzer()
+        )
         plain.rebuild().result()
         yield session, ids, search.get_index(), plain
         plain.close()
@@ -126,7 +128,11 @@ def _recall(index, session, ids: dict[int, int]) -> tuple[float, float]:
     relevant = found = right = 0
     for query, expected in QUERIES.items():
         got = {key_of[i] for i in _found(index, session, query)}
-        relevant, found, right = relevant + len(expected), found + len(got), right + len(got & expected)
+        relevant, found, right = (
+            relevant + len(expected),
+            found + len(got),
+            right + len(got & expected),
+        )
     return right / relevant, right / max(found, 1)
 
 

@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
     """Give the app its index (opened on first use) and keep it in step with commits."""
     sessions = app.extensions["gallery.db"]
     index = app.extensions["gallery.search"] = SearchIndex(app.config["INDEX_DIR"], sessions)
-    sync.watch(app, sessions, index)
+    sync.watch(app, app.extensions["gallery.engine"], index)
 
 
 def get_index() -> SearchIndex:
@@ -94,7 +94,8 @@ def search(
     staff: bool = False,
 ) -> Results:
     """A page of photos matching what was typed; visitors get only what they may see."""
-    wait = float(current_app.config["SEARCH_WAIT"])  # for a rebuild begun by this search
+    # A rebuild begun by this search (no index yet): a request waits a while, the CLI all of it.
+    wait = float(current_app.config["SEARCH_WAIT"]) if has_request_context() else None
     parsed = parse_query(text, album)
     return run_search(get_index(), session, parsed, page, per_page, staff=staff, wait=wait)
 
@@ -115,7 +116,7 @@ class Drift:
 def check(session: Session, *, repair: bool = False) -> Drift:
     """Compare each photo's indexed fingerprint with the database's; mend it if asked."""
     index = get_index()
-    indexed = index.stored_digests()
+    indexed = index.stored_digests(wait=None)
     missing, stale, seen = [], [], set()
     for photo in all_photos(session):
         seen.add(photo.id)

@@ -24,57 +24,34 @@ import warnings
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from whoosh import index, sorting, writing
-from whoosh import query as wq
+from whoosh import index, writing
 from whoosh.fields import Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
 from gallery.search.documents import album_photo_ids, all_photos, load_photos, photo_document
 from gallery.search.query import ParsedQuery
-from gallery.search.schema import (
-    SCHEMA_VERSION,
-    analyzed,
-    build_schema,
-    filter_query,
-    text_query,
-    whoosh_fields,
+from gallery.search.schema import SCHEMA_VERSION, build_schema, whoosh_fields
+from gallery.search.searching import (
+    CachedBM25F,
+    RawResults,
+    SearcherCache,
+    SegmentFacts,
+    run,
 )
 from gallery.search.writer import Job, WriterThread
 
 log = logging.getLogger(__name__)
 
 VERSION_FILE = "gallery-search.json"
+WRITE_LOCK = "MAIN_WRITELOCK"  # the lock file of Whoosh's writers (default index name MAIN)
 LOCK_PATIENCE = 300.0  # seconds the writer thread waits for another process's writer
 # What a damaged index raises while being read (truncated, overwritten or missing files).
 DAMAGE = (OSError, EOFError, struct.error, pickle.UnpicklingError, zlib.error, index.IndexError)
-_FACET_FIELDS = {
-    "album": "album",
-    "year": "year",
-    "camera": "camera_facet",
-    "keyword": "keyword_facet",
-}
-
-
-@dataclass(frozen=True)
-class RawHit:
-    photo_id: int
-    album: str
-    score: float
-
-
-@dataclass(frozen=True)
-class RawResults:
-    """What the index says, before the database has its word."""
-
-    total: int
-    hits: list[RawHit]
-    facets: dict[str, dict[str, int]]
-    suggestion: ParsedQuery | None = None
 
 
 class SearchIndex:
@@ -89,6 +66,8 @@ class SearchIndex:
         self._open_lock = threading.Lock()
         self._search_lock = threading.Lock()
         self._searcher: Searcher | None = None
+        self._cache: SearcherCache | None = None
+        self._segments: dict[str, SegmentFacts] = {}  # segment id -> what it holds
         self._rebuilding: Any = None  # the future of a rebuild started on opening
         self._writer = WriterThread(self._apply)
 
@@ -120,14 +99,37 @@ class SearchIndex:
         return self._create(reason)
 
     def _create(self, reason: str) -> index.FileIndex:
-        log.warning("search index in %s is %s: rebuilding it from the database", self.path, reason)
-        ix = self._fresh_index()
+        with self._write_lock():
+            if reason.startswith("missing") and self._usable():
+                return index.open_dir(str(self.path))  # another process made it meanwhile
+            log.warning("search index in %s is %s: rebuilding it", self.path, reason)
+            ix = self._fresh_index()
         self._rebuilding = self._writer.submit(Job(rebuild=True))
         return ix
 
+    def _usable(self) -> bool:
+        try:
+            return self._stored_version() == SCHEMA_VERSION and index.exists_in(self.path)
+        except DAMAGE:
+            return False
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """Whoosh's writer lock, so two processes never make the index at the same time."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock = FileStorage(str(self.path)).lock(WRITE_LOCK)
+        deadline = time.monotonic() + LOCK_PATIENCE
+        while not lock.acquire(blocking=False):
+            if time.monotonic() > deadline:
+                raise index.LockError(f"the search index in {self.path} stays locked")
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            lock.release()
+
     def _fresh_index(self) -> index.FileIndex:
         """An empty index of the current schema (Whoosh drops the old table of contents)."""
-        self.path.mkdir(parents=True, exist_ok=True)
         ix = index.create_in(str(self.path), build_schema(self._analyzer))
         (self.path / VERSION_FILE).write_text(json.dumps({"schema": SCHEMA_VERSION}))
         return ix
@@ -138,7 +140,7 @@ class SearchIndex:
         except (OSError, ValueError, AttributeError):
             return None
 
-    def _await_rebuild(self, wait: float) -> None:
+    def _await_rebuild(self, wait: float | None) -> None:
         """A rebuild begun on opening: wait for it a while, then search what is there."""
         future = self._rebuilding
         if future is not None and not future.done():
@@ -166,7 +168,7 @@ class SearchIndex:
     def _close_searcher(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
-            self._searcher = None
+            self._searcher = self._cache = None
 
     # Writing ---------------------------------------------------------------------
 
@@ -191,7 +193,7 @@ class SearchIndex:
             release_damaged()
             with self._search_lock:
                 self._close_searcher()
-            with self._open_lock:
+            with self._open_lock, self._write_lock():
                 self._ix = self._fresh_index()
             self._apply_jobs(self._ix, [Job(rebuild=True)])
 
@@ -222,11 +224,11 @@ class SearchIndex:
 
     def _rebuild(self, ix: index.FileIndex) -> None:
         started, count = time.monotonic(), 0
-        with self._locked_writer(ix, limitmb=128, mergetype=writing.CLEAR) as w:
-            with self.sessions() as session:
-                for photo in all_photos(session):
-                    w.add_document(**whoosh_fields(photo_document(photo)))
-                    count += 1
+        writer = self._locked_writer(ix, limitmb=128, mergetype=writing.CLEAR)
+        with writer as w, self.sessions() as session:
+            for photo in all_photos(session):
+                w.add_document(**whoosh_fields(photo_document(photo)))
+                count += 1
         log.info("search index rebuilt: %d photos in %.1f s", count, time.monotonic() - started)
 
     @contextmanager
@@ -245,32 +247,43 @@ class SearchIndex:
         except BaseException:
             w.cancel()
             raise
-        w.commit(mergetype=mergetype) if mergetype else w.commit()
+        if mergetype is None:
+            w.commit()
+        else:
+            w.commit(mergetype=mergetype)
 
     # Reading ---------------------------------------------------------------------
 
     @contextmanager
-    def searcher(self, wait: float = 0.0) -> Iterator[Searcher]:
+    def searcher(self, wait: float | None = 0.0) -> Iterator[SearcherCache]:
         """This process's searcher, reopened if the index changed since it was opened."""
         ix = self._index()
         self._await_rebuild(wait)
         with self._search_lock:
             if self._searcher is None or not self._searcher.up_to_date():
                 self._close_searcher()
-                self._searcher = ix.searcher()
-            yield self._searcher
+                self._searcher = ix.searcher(weighting=CachedBM25F(self._segments))
+                self._cache = SearcherCache(self._searcher, self._segments)
+            yield self._cache
 
     def search(
-        self, parsed: ParsedQuery, *, page: int, per_page: int, staff: bool, wait: float = 0.0
+        self,
+        parsed: ParsedQuery,
+        *,
+        page: int,
+        per_page: int,
+        staff: bool,
+        wait: float | None = 0.0,
     ) -> RawResults:
         """One page of hits, best first, with facet counts and a correction if none."""
-        with self.searcher(wait) as searcher:
-            return _run(searcher, parsed, page, per_page, staff)
+        with self.searcher(wait) as cache:
+            return run(cache, parsed, page, per_page, staff)
 
-    def stored_digests(self) -> dict[int, str]:
+    def stored_digests(self, wait: float | None = 0.0) -> dict[int, str]:
         """Every indexed photo id with the fingerprint of the text indexed for it."""
-        with self.searcher() as searcher:
-            return {int(f["id"]): f.get("digest", "") for f in searcher.all_stored_fields()}
+        with self.searcher(wait) as cache:
+            fields = cache.searcher.all_stored_fields()
+            return {int(f["id"]): f.get("digest", "") for f in fields}
 
 
 def release_damaged() -> None:
@@ -279,65 +292,3 @@ def release_damaged() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()
-
-
-def _run(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, staff: bool):
-    query = _query(searcher, parsed, staff)
-    if query is None:
-        return RawResults(0, [], {})
-    results = searcher.search_page(
-        query, page, pagelen=per_page, groupedby=_facets(), maptype=sorting.Count, terms=False
-    )
-    hits = [RawHit(int(h["id"]), h["album"], float(h.score or 0.0)) for h in results]
-    counts = {name: _decoded(results.results.groups(name)) for name in _FACET_FIELDS}
-    suggestion = None if results.total else _correction(searcher, parsed, staff)
-    return RawResults(results.total, hits, counts, suggestion)
-
-
-def _facets() -> sorting.Facets:
-    facets = sorting.Facets()
-    for name, field in _FACET_FIELDS.items():
-        facets.add_facet(name, sorting.FieldFacet(field, allow_overlap=name == "keyword"))
-    return facets
-
-
-def _query(searcher: Searcher, parsed: ParsedQuery, staff: bool) -> wq.Query | None:
-    text = text_query(searcher.schema, parsed)
-    filters = filter_query(searcher.schema, parsed, staff=staff)
-    if text is None and not parsed.filters:
-        return None
-    return wq.And([text or wq.Every(), *filters])
-
-
-def _decoded(groups: dict) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for key, count in groups.items():
-        if isinstance(key, bytes):
-            key = key.decode("utf-8", "replace")
-        if key:
-            out[str(key)] = out.get(str(key), 0) + count
-    return out
-
-
-def _correction(searcher: Searcher, parsed: ParsedQuery, staff: bool) -> ParsedQuery | None:
-    """Unknown words swapped for the nearest indexed ones, if that finds something."""
-    if not parsed.words:
-        return None
-    corrector = searcher.corrector("spell")
-    words = []
-    for word in parsed.words:
-        fixed = []
-        for term in analyzed(searcher.schema, "spell", word):
-            known = searcher.doc_frequency("spell", term) > 0
-            suggestions = [] if known else corrector.suggest(term, limit=1, maxdist=2, prefix=1)
-            fixed.append(suggestions[0] if suggestions else term)
-        words.append(" ".join(fixed) or word)
-    unchanged = [" ".join(analyzed(searcher.schema, "spell", w)) or w for w in parsed.words]
-    if words == unchanged:
-        return None
-    corrected = parsed.with_words(tuple(words))
-    query = _query(searcher, corrected, staff)
-    if query is None or searcher.search(query, limit=1).scored_length() == 0:
-        return None
-    return corrected
-

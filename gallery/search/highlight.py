@@ -56,7 +56,7 @@ def _cut(text: str) -> Markup:
 
 def _word_start(text: str, index: int) -> int:
     """Move back to the start of the word that `index` falls in."""
-    while 0 < index and not text[index - 1].isspace():
+    while index > 0 and not text[index - 1].isspace():
         index -= 1
     return index
 

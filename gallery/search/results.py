@@ -69,7 +69,7 @@ def run_search(
     per_page: int = PER_PAGE,
     *,
     staff: bool = False,
-    wait: float = 0.0,
+    wait: float | None = 0.0,
 ) -> Results:
     """One page of photos for a query; visitors see only what the database says they may."""
     page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
@@ -82,7 +82,7 @@ def run_search(
         log.info("search hits no longer visible or present: %s", stale)
         index.submit(upsert=stale)
     terms = query_terms(index, parsed)
-    analyzer = index.schema()["caption"].analyzer
+    analyzer = index.schema()["text"].analyzer
     hits = [
         Hit(photos[h.photo_id], h.score, _snippet(photos[h.photo_id], terms, analyzer))
         for h in raw.hits
@@ -105,7 +105,7 @@ def query_terms(index: SearchIndex, parsed: ParsedQuery) -> set[str]:
     """The analysed words of the query, to mark in snippets."""
     schema = index.schema()
     texts = (*parsed.words, *parsed.phrases)
-    return {term for text in texts for term in analyzed(schema, "caption", text)}
+    return {term for text in texts for term in analyzed(schema, "text", text)}
 
 
 def _snippet(photo: Photo, terms: set[str], analyzer) -> Markup:

@@ -7,68 +7,78 @@ from datetime import datetime
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.columns import VarBytesColumn, VarBytesListColumn
-from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 
 from gallery.latvian import fold, folding_analyzer, latvian_analyzer
 from gallery.search.query import ParsedQuery
 
 # Bump when the fields or the analysis change: an index of another version is rebuilt,
 # because Whoosh would analyse new queries with the new code against old terms.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
-# Text fields a word is looked for in, with the weight of a match there.
-TEXT_FIELDS: dict[str, float] = {
-    "title": 3.0,
-    "title_en": 3.0,
-    "keywords": 2.0,
-    "caption": 1.5,
-    "caption_en": 1.5,
-    "alt": 1.0,
-    "album_title": 1.0,
-    "place": 1.0,
-    "credit": 0.5,
-    "camera": 0.5,
+# A photo's texts all go into one field, `text`: every query word must be there, and the
+# ranking (BM25) counts it there. A weightier text is written in more than once, so a word
+# of the title or a keyword ranks a photo higher than the same word in the credit. One
+# field keeps a query to one posting list per word: several fields cost Whoosh, pure
+# Python, several times the work per hit.
+TEXT_WEIGHTS: dict[str, int] = {
+    "title": 2,
+    "title_en": 2,
+    "keywords": 2,
+    "caption": 1,
+    "caption_en": 1,
+    "alt": 1,
+    "album_title": 1,
+    "place": 1,
+    "credit": 1,
+    "camera": 1,
 }
-FACETS = ("album", "year", "camera", "keyword")
+FACET_FIELDS = {
+    "album": "album",
+    "year": "year",
+    "camera": "camera_facet",
+    "keyword": "keyword_facet",
+}
 
 
 def build_schema(analyzer: Any = None) -> Schema:
     """The fields of the index (the Latvian analyzer unless another is given, for tests)."""
-    text = analyzer or latvian_analyzer()
     folded = folding_analyzer()
     return Schema(
-        id=ID(stored=True, unique=True),
-        album=ID(stored=True, sortable=True),
-        visible=ID,
-        digest=ID(stored=True),
-        title=TEXT(analyzer=text),
-        title_en=TEXT(analyzer=text),
-        caption=TEXT(analyzer=text),
-        caption_en=TEXT(analyzer=text),
-        alt=TEXT(analyzer=text),
-        keywords=TEXT(analyzer=text),
-        credit=TEXT(analyzer=text),
-        album_title=TEXT(analyzer=text),
-        place=TEXT(analyzer=text),
-        camera=TEXT(analyzer=folded),
+        id=ID(stored=True, unique=True),  # the photo, looked up in the database
+        album=ID(stored=True),  # album slug: album: filter and facet
+        visible=ID(),  # "y" when visitors may find the photo
+        digest=ID(stored=True),  # fingerprint of what was indexed: `gallery check`
+        text=TEXT(analyzer=analyzer or latvian_analyzer()),  # every text, for words and phrases
+        camera=TEXT(analyzer=folded),  # make and model: camera: filter
         keyword=KEYWORD(commas=True, lowercase=True),  # whole keywords, folded: keyword:
-        year=ID(sortable=True),
-        taken=DATETIME(sortable=True),
+        year=ID(),  # taken, else the album's event: year: filter and facet
+        taken=DATETIME(),  # taken-at: taken: filter
         spell=TEXT(analyzer=folded, phrase=False),  # unstemmed words for "did you mean"
-        keyword_facet=COLUMN(VarBytesListColumn()),  # keywords as written, for facets
-        camera_facet=COLUMN(VarBytesColumn()),
+        keyword_facet=KEYWORD(commas=True),  # keywords as written, for facets
+        camera_facet=ID(),
     )
 
 
 def whoosh_fields(doc: dict[str, Any]) -> dict[str, Any]:
     """A document of documents.photo_document() in the shape the writer takes."""
-    fields = {name: value for name, value in doc.items() if value not in ("", None, [])}
     keywords = doc["keyword"]
-    fields["keyword"] = ",".join(fold(k) for k in keywords) or None
-    fields["keyword_facet"] = [k.encode() for k in keywords]
-    fields["camera_facet"] = doc["camera"].encode()
-    return {name: value for name, value in fields.items() if value is not None}
+    texts = [doc[name] for name, times in TEXT_WEIGHTS.items() for _ in range(times)]
+    fields = {
+        "id": doc["id"],
+        "album": doc["album"],
+        "visible": doc["visible"],
+        "digest": doc["digest"],
+        "text": "\n".join(t for t in texts if t),
+        "camera": doc["camera"],
+        "keyword": ",".join(fold(k) for k in keywords),
+        "year": doc["year"],
+        "taken": doc["taken"],
+        "spell": doc["spell"],
+        "keyword_facet": ",".join(keywords),
+        "camera_facet": doc["camera"],
+    }
+    return {name: value for name, value in fields.items() if value not in ("", None)}
 
 
 def analyzed(schema: Schema, field: str, text: str) -> list[str]:
@@ -76,33 +86,28 @@ def analyzed(schema: Schema, field: str, text: str) -> list[str]:
     return list(schema[field].process_text(text, mode="query"))
 
 
-def text_query(schema: Schema, parsed: ParsedQuery) -> wq.Query | None:
-    """Every word and phrase must match in some text field; None when there is no text."""
+def match_parts(schema: Schema, parsed: ParsedQuery) -> list[wq.Query]:
+    """What must match: every word, every phrase, somewhere in the photo's text."""
     parts: list[wq.Query] = []
     for word in parsed.words:
-        parts += [_any_field(schema, term) for term in analyzed(schema, "caption", word)]
+        parts += [wq.Term("text", term) for term in analyzed(schema, "text", word)]
     for phrase in parsed.phrases:
-        terms = analyzed(schema, "caption", phrase)
-        if len(terms) == 1:
-            parts.append(_any_field(schema, terms[0]))
+        terms = analyzed(schema, "text", phrase)
+        if len(terms) > 1:
+            parts.append(wq.Phrase("text", terms))
         elif terms:
-            fields = [f for f in TEXT_FIELDS if f != "camera"]
-            parts.append(wq.Or([wq.Phrase(f, terms, boost=TEXT_FIELDS[f]) for f in fields]))
-    return wq.And(parts) if parts else None
-
-
-def _any_field(schema: Schema, term: str) -> wq.Query:
-    # The camera field is folded, not stemmed: look for the word as typed there.
-    terms = [wq.Term(f, term, boost=b) for f, b in TEXT_FIELDS.items() if f != "camera"]
-    return wq.Or(terms)
-
-
-def filter_query(schema: Schema, parsed: ParsedQuery, *, staff: bool) -> list[wq.Query]:
-    """The conditions that narrow without ranking: filters, and visibility for visitors."""
-    parts: list[wq.Query] = [] if staff else [wq.Term("visible", "y")]
-    for name, value in parsed.filters:
-        parts.append(_FILTERS[name](schema, value))
+            parts.append(wq.Term("text", terms[0]))
     return parts
+
+
+def ranking_query(parts: list[wq.Query]) -> wq.Query:
+    """What ranks the matching photos: the words and phrases themselves (BM25 on `text`)."""
+    return wq.And(parts) if len(parts) > 1 else parts[0]
+
+
+def filter_parts(schema: Schema, parsed: ParsedQuery) -> list[wq.Query]:
+    """The filters typed (album:, year:, ...): they narrow without ranking."""
+    return [_FILTERS[name](schema, value) for name, value in parsed.filters]
 
 
 def _album(_schema: Schema, value: str) -> wq.Query:

@@ -15,10 +15,11 @@ import logging
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from weakref import WeakValueDictionary
 
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, event, inspect
+from sqlalchemy.orm import Session
 
 from gallery.models import Album, Photo
 from gallery.search.engine import SearchIndex
@@ -42,6 +43,8 @@ PHOTO_FIELDS = (
 )
 ALBUM_FIELDS = ("slug", "title", "place", "visibility", "status", "event_date")
 _KEY = "gallery.search.pending"
+# Database URL -> the index that follows it; weak, so an app that is gone lets go of its index.
+_INDEXES: WeakValueDictionary[str, SearchIndex] = WeakValueDictionary()
 
 
 @dataclass
@@ -53,16 +56,31 @@ class Pending:
     removed: set[int] = field(default_factory=set)
 
 
-def watch(app: Flask, sessions: sessionmaker[Session], index: SearchIndex) -> None:
-    """Keep `index` in step with commits made through `sessions`."""
-    event.listen(sessions, "after_flush", _collect)
-    event.listen(sessions, "after_commit", lambda session: _submit(session, index))
-    event.listen(sessions, "after_rollback", lambda session: session.info.pop(_KEY, None))
+def watch(app: Flask, engine: Engine, index: SearchIndex) -> None:
+    """Keep `index` in step with commits to `engine`'s database, by any session."""
+    # Listening on the Session class, not on one sessionmaker, catches every session the
+    # app makes (readers, writers, the importer's); the database tells which index.
+    _INDEXES[_database(engine)] = index
+    if not event.contains(Session, "after_flush", _collect):
+        event.listen(Session, "after_flush", _collect)
+        event.listen(Session, "after_commit", _submit)
+        event.listen(Session, "after_rollback", lambda session: session.info.pop(_KEY, None))
     app.before_request(_mark_request)
     app.teardown_appcontext(_settle_pending)
 
 
+def _database(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _index_of(session: Session) -> SearchIndex | None:
+    bind = session.bind
+    return _INDEXES.get(_database(bind)) if bind is not None else None
+
+
 def _collect(session: Session, _context) -> None:
+    if _index_of(session) is None:
+        return
     pending = session.info.setdefault(_KEY, Pending())
     for obj in session.dirty:
         if isinstance(obj, Photo) and _changed(obj, PHOTO_FIELDS):
@@ -79,9 +97,12 @@ def _changed(obj, names: tuple[str, ...]) -> bool:
     return any(attrs[name].history.has_changes() for name in names)
 
 
-def _submit(session: Session, index: SearchIndex) -> None:
+def _submit(session: Session) -> None:
     pending: Pending | None = session.info.pop(_KEY, None)
-    if pending is None or not (pending.photos or pending.albums or pending.removed):
+    index = _index_of(session)
+    if index is None or pending is None:
+        return
+    if not (pending.photos or pending.albums or pending.removed):
         return
     future = index.submit(pending.photos, pending.removed, albums=pending.albums)
     track(future)

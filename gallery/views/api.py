@@ -16,7 +16,10 @@ from gallery.ingest.errors import STATUS, Rejected
 from gallery.models import Album, Photo
 from gallery.representations import album_to_dict, photo_to_dict
 
-ALBUM_FIELDS = ("title", "event_date", "place", "description", "visibility")
+ALBUM_FIELDS = (
+    *("title", "event_date", "place", "description", "visibility"),
+    "allow_original_download",
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -230,7 +233,7 @@ def trash_empty():
     session.commit()
     storage = current_app.extensions["gallery.storage"]
     for sha, fmt in files:  # only now: the rows are gone for good
-        storage.remove_original(sha, EXTENSIONS[fmt])
+        storage.remove_original(sha, EXTENSIONS[fmt.upper()])
         storage.remove_renditions(sha)
     return {"deleted": counts}
 

@@ -2,6 +2,8 @@
 
 Visitors see published articles and in them only photos they may see; staff see every
 article with its problems, and may download the export, press kit and contact sheets.
+Editors write through the API (create, change, preview, assign labels); each write answers
+with the whole article, its problems and its layout, so the editor redraws from one answer.
 """
 
 from __future__ import annotations
@@ -10,7 +12,22 @@ import io
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
+from gallery import audit
+from gallery.albums import InvalidInput
+from gallery.article_edit import (
+    ARTICLE_FIELDS,
+    album_named,
+    assign_label,
+    create_article,
+    edit_article,
+    slugify,
+    text_field,
+    unassign_label,
+    unused_slug,
+)
+from gallery.article_editor import editor_answer
 from gallery.article_html import export_html, render_blocks
 from gallery.article_read import (
     article_to_dict,
@@ -21,7 +38,8 @@ from gallery.article_read import (
     visible_article,
     visible_to_visitors,
 )
-from gallery.auth import is_staff, require_role
+from gallery.articles import normalize_label
+from gallery.auth import current_user, is_staff, require_role
 from gallery.db import get_session
 from gallery.exports import album_sheet_photos, press_kit_photos
 from gallery.models import Album, Article, Photo
@@ -156,3 +174,124 @@ def api_photo_usage(photo_id: int):
         return error(404, "not_found", f"no photo {photo_id}")
     used = articles_using(get_session(), [photo_id], published_only=not staff).get(photo_id, [])
     return {"photo_id": photo_id, "articles": [{"slug": a.slug, "title": a.title} for a in used]}
+
+
+# --- writing (editors) -------------------------------------------------------------------
+
+
+@api.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    # require_role's 401/403 and the CSRF check answer in the API's JSON shape here too.
+    return error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description)
+
+
+@api.errorhandler(InvalidInput)
+def _invalid(exc: InvalidInput):
+    return error(400, "invalid_input", str(exc))
+
+
+@api.post("/articles")
+@require_role("editor")
+def api_create():
+    """A new draft: title, optional slug (else made from the title), body, album."""
+    session, body = get_session(), _fields({"slug", "title", "body", "album"})
+    title = text_field(body, "title")
+    album = album_named(session, body.get("album"))
+    slug = text_field(body, "slug") or unused_slug(session, slugify(title))
+    article = create_article(session, slug, title, text_field(body, "body"), album=album)
+    audit.record(session, _actor(), "article.create", article, album=_slug_of(album))
+    session.commit()
+    return _answer(article), 201
+
+
+@api.patch("/articles/<slug>")
+@require_role("editor")
+def api_update(slug: str):
+    """Change the title, body, status (draft, published) or album; absent fields stay."""
+    session, article = get_session(), _editable(slug)
+    body = _fields(set(ARTICLE_FIELDS))
+    edit_article(session, article, body)
+    # The audit keeps what changed, not every saved draft of the text.
+    details = {k: (True if k == "body" else v) for k, v in body.items()}
+    audit.record(session, _actor(), "article.update", article, **details)
+    session.commit()
+    return _answer(article)
+
+
+@api.post("/articles/<slug>/preview")
+@require_role("editor")
+def api_preview(slug: str):
+    """The answer PATCH would give for this title and body, with nothing saved."""
+    session, article = get_session(), _editable(slug)
+    body = _fields({"title", "body"})
+    with session.no_autoflush:
+        edit_article(session, article, body)
+        answer = _answer(article)
+    session.rollback()
+    return answer
+
+
+@api.put("/articles/<slug>/labels/<label>")
+@require_role("editor")
+def api_assign(slug: str, label: str):
+    """Point a label at a photo of any album, with an optional crop and caption."""
+    session, article = get_session(), _editable(slug)
+    body = _fields({"photo_id", "crop", "caption"})
+    photo_id = body.get("photo_id")
+    assigned = assign_label(
+        session, article, label, photo_id, body.get("crop"), body.get("caption")
+    )
+    details = {"photo_id": photo_id, "crop": assigned.crop, "caption": assigned.caption}
+    audit.record(session, _actor(), "article.label", article, label=assigned.label, **details)
+    session.commit()
+    return _answer(article)
+
+
+@api.delete("/articles/<slug>/labels/<label>")
+@require_role("editor")
+def api_unassign(slug: str, label: str):
+    """Forget what a label shows; a label still in the text is then reported as unknown."""
+    session, article = get_session(), _editable(slug)
+    clean = normalize_label(label)
+    if clean is None:
+        raise InvalidInput(f"{label!r} is not a label like 7 or 8a")
+    if clean not in article.assignments():
+        return error(404, "not_found", f"{clean} is not assigned in {slug!r}")
+    unassign_label(session, article, clean)
+    audit.record(session, _actor(), "article.unlabel", article, label=clean)
+    session.commit()
+    return _answer(article)
+
+
+def _answer(article: Article) -> dict:
+    return editor_answer(
+        article,
+        width=_config("ARTICLE_WIDTH"),
+        gap=_config("ARTICLE_GAP"),
+        max_row=_config("ARTICLE_MAX_ROW"),
+    )
+
+
+def _editable(slug: str) -> Article:
+    article = Article.by_slug(get_session(), slug)
+    if article is None:
+        abort(404, f"no article {slug!r}")
+    return article
+
+
+def _fields(allowed: set[str]) -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("send a JSON object with Content-Type: application/json")
+    unknown = set(body) - allowed
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}")
+    return body
+
+
+def _slug_of(album: Album | None) -> str | None:
+    return album.slug if album else None
+
+
+def _actor() -> str:
+    return current_user().email

@@ -1,65 +1,249 @@
-"""What visitors see: public albums, their thumbnails, and the rendition files."""
+"""What visitors see: the album list, album pages, photo pages, the feed and media files.
+
+Every route asks `gallery.site` who may see what; whatever a request may not see answers
+404, never 403, so nothing tells a visitor that a hidden album or photo exists. Staff see
+drafts and private albums here too, under a banner saying who else can.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from pathlib import Path
+from urllib.parse import urlencode
 
-from gallery.albums import photo_counts
+from babel.dates import format_date
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from sqlalchemy import select
+
+from gallery import album_list, feed, site
+from gallery.auth import is_staff
 from gallery.db import get_session
-from gallery.models import Album, Photo, visible_rendition
+from gallery.httpcache import validated
+from gallery.i18n import current_language, gettext, ngettext
+from gallery.ingest.accept import EXTENSIONS
+from gallery.models import Album, Photo, Rendition, visible_rendition
+from gallery.photo_facts import camera_facts
 from gallery.representations import rendition_url
+from gallery.tiles import GAP, TileTexts, album_grid, fitting, largest, srcset
 
 bp = Blueprint("public", __name__)
 
 YEAR = 365 * 24 * 3600
+MIMETYPES = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+    "HEIF": "image/heic",
+    "TIFF": "image/tiff",
+}
+
+
+def _page(html: str) -> Response:
+    return validated(Response(html, mimetype="text/html"), private=is_staff())
+
+
+def _config(name: str):
+    return current_app.config[name]
 
 
 @bp.get("/")
 def index():
+    return _album_list(year=None)
+
+
+@bp.get("/years/<int:year>")
+def year(year: int):
+    return _album_list(year=year)
+
+
+def _album_list(year: int | None) -> Response:
+    try:
+        after = album_list.Cursor.parse(request.args.get("after"))
+        before = album_list.Cursor.parse(request.args.get("before"))
+    except ValueError:
+        abort(400, "that is not a place in the album list")
     session = get_session()
-    albums = Album.public(session)
-    return render_template(
-        "index.html", albums=albums, counts=photo_counts(session), covers=_covers(albums)
+    years = album_list.year_counts(session)
+    if year is not None and year not in dict(years):
+        abort(404)  # also keeps years no date can hold (0, 99999) away from the query
+    page = album_list.list_page(
+        session, _config("ALBUMS_PER_PAGE"), year=year, after=after, before=before
     )
+    return _page(render_template("index.html", page=page, years=years, year=year))
+
+
+def _album_or_404(slug: str) -> Album:
+    album = Album.by_slug(get_session(), slug)
+    if not site.may_see_album(album, staff=is_staff(), key=request.args.get("key")):
+        abort(404)  # 404, not 403: nothing tells a visitor that a private album exists
+    return album
+
+
+def _key(album: Album) -> str | None:
+    """The secret to carry in links, when the page was opened through the unlisted link."""
+    return album.secret if album.visibility == "unlisted" and request.args.get("key") else None
 
 
 @bp.get("/albums/<slug>")
 def album(slug: str):
-    found = Album.by_slug(get_session(), slug)
-    if found is None or found.visibility != "public" or found.status != "active":
-        abort(404)  # 404, not 403: nothing tells a visitor that a private album exists
-    photos = [p for p in found.photos if p.is_public]
-    return render_template("album.html", album=found, photos=photos, url=rendition_url)
+    found, staff = _album_or_404(slug), is_staff()
+    photos = site.album_card_rows(get_session(), found.id, staff=staff)
+    key = _key(found)
+    texts = TileTexts(
+        language=current_language(),
+        photo_url=url_for("public.album", slug=found.slug) + "/photos/",
+        key_query="?" + urlencode({"key": key}) if key else "",
+        untitled=gettext("Photo %(number)s"),
+        not_public=gettext("Not public"),
+    )
+    rows = album_grid(photos, _config("ALBUM_ROW_HEIGHT"), texts)
+    html = render_template(
+        "album.html",
+        album=found,
+        rows=rows,
+        count=len(photos),
+        photos=site.refs(photos),
+        key=key,
+        staff=staff,
+        gap=GAP,
+    )
+    return _page(html)
 
 
-@bp.get("/media/<sha256>/<name>.jpg")
-def rendition(sha256: str, name: str):
-    found = visible_rendition(get_session(), sha256, name)
-    if found is None:
+def _photo_or_404(slug: str, photo_id: int) -> tuple[Album, Photo]:
+    album = _album_or_404(slug)
+    photo = get_session().get(Photo, photo_id)
+    if photo is None or photo.album_id != album.id:
+        abort(404)
+    if not site.may_see_photo(photo, staff=is_staff()):
+        abort(404)
+    return album, photo
+
+
+@bp.get("/albums/<slug>/photos/<int:photo_id>")
+def photo(slug: str, photo_id: int):
+    found, photo = _photo_or_404(slug, photo_id)
+    staff, session = is_staff(), get_session()
+    card = site.cards_by_id(session, [photo.id], staff=staff)[photo.id]
+    html = render_template(
+        "photo.html",
+        album=found,
+        photo=photo,
+        card=card,
+        facts=camera_facts(photo),
+        around=site.neighbours(session, photo, staff=staff),
+        key=_key(found),
+        staff=staff,
+        image=fitting(card.images, 1280),
+        share=fitting(card.images, 1200),
+        download=largest(card.images),
+        srcset=srcset(card.images),
+        base_url=_base_url(),
+        language=current_language(),
+    )
+    return _page(html)
+
+
+@bp.get("/albums/<slug>/photos/<int:photo_id>/original")
+def original(slug: str, photo_id: int):
+    """The original file, where the album offers it (staff: always)."""
+    found, photo = _photo_or_404(slug, photo_id)
+    if not (found.allow_original_download or is_staff()):
         abort(404)
     storage = current_app.extensions["gallery.storage"]
-    path = storage.rendition_path(sha256, name, found.format)
-    # The URL names the content's hash, so the file behind it never changes.
-    response = send_file(path, mimetype="image/jpeg", max_age=YEAR, conditional=True)
-    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    path = storage.original_path(photo.sha256, EXTENSIONS[photo.format])
+    if not path.exists():
+        abort(404)
+    name = Path(photo.filename).name or f"{photo.sha256}.{EXTENSIONS[photo.format]}"
+    response = send_file(
+        path, MIMETYPES[photo.format], as_attachment=True, download_name=name, conditional=True
+    )
+    # The bytes never change but the permission may: revalidate (cheap: the ETag is stable).
+    response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
-def _covers(albums: list[Album]) -> dict[int, Photo]:
-    """Each album's cover: the chosen one, else its first visible photo."""
-    covers = {}
-    for album in albums:
-        photos = [p for p in album.photos if p.is_public]
-        chosen = next((p for p in photos if p.id == album.cover_photo_id), None)
-        if chosen or photos:
-            covers[album.id] = chosen or photos[0]
-    return covers
+@bp.get("/media/<sha256>/<name>.jpg")
+def rendition(sha256: str, name: str):
+    """A rendition visitors may see (or any, for staff: their pages show drafts too)."""
+    staff = is_staff()
+    found = visible_rendition(get_session(), sha256, name)
+    if found is None and staff:
+        query = select(Rendition).join(Photo).where(Photo.sha256 == sha256, Rendition.name == name)
+        found = get_session().scalars(query.limit(1)).first()
+    if found is None:
+        abort(404)
+    path = current_app.extensions["gallery.storage"].rendition_path(sha256, name, found.format)
+    # The URL names the content's hash, so the file behind it never changes.
+    response = send_file(path, mimetype="image/jpeg", max_age=YEAR, conditional=True)
+    scope = "private" if staff else "public"
+    response.headers["Cache-Control"] = f"{scope}, max-age={YEAR}, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/feed.atom")
+def feed_atom():
+    """The newest public albums as an Atom feed."""
+    session, base = get_session(), _base_url()
+    query = album_list.listed().order_by(
+        Album.published_at.desc().nulls_last(), Album.created_at.desc()
+    )
+    albums = [row.Album for row in session.execute(query.limit(_config("FEED_ENTRIES")))]
+    covers = album_list.covers(session, albums)
+    counts = album_list.visible_counts(session, [a.id for a in albums])
+    entries = [_entry(a, covers.get(a.id), counts.get(a.id, 0), base) for a in albums]
+    document = feed.atom(
+        title=gettext("Gallery"),
+        site_url=base + "/",
+        feed_url=base + "/feed.atom",
+        author=gettext("Gallery"),
+        entries=entries,
+    )
+    return validated(Response(document, mimetype="application/atom+xml"), private=False)
+
+
+def _entry(album: Album, cover: site.PhotoCard | None, count: int, base: str) -> feed.Entry:
+    image = fitting(cover.images, 640) if cover else None
+    summary = album.description or ngettext("%(num)d photo", "%(num)d photos", count)
+    return feed.Entry(
+        url=f"{base}/albums/{album.slug}",
+        title=album.title,
+        published=album.published_at or album.created_at,
+        updated=album.updated_at,
+        summary=summary,
+        image_url=base + image.url if image else "",
+        image_alt=(cover.alt_text or cover.caption or album.title) if cover else "",
+    )
+
+
+def _base_url() -> str:
+    """The site root for absolute URLs: the PUBLIC_URL setting, else this request's host."""
+    return (_config("PUBLIC_URL") or request.host_url).rstrip("/")
 
 
 def smallest(photo: Photo):
+    """Template helper (search results): a photo's smallest rendition."""
     return min(photo.renditions, key=lambda r: r.width, default=None)
+
+
+def long_date(day) -> str:
+    """Template filter: a date as people write it in the interface language."""
+    return format_date(day, format="long", locale=current_language()) if day else ""
 
 
 bp.add_app_template_global(smallest)
 bp.add_app_template_global(rendition_url)
+bp.add_app_template_global(srcset)
+bp.add_app_template_global(fitting)
+bp.add_app_template_filter(long_date)

@@ -1,0 +1,243 @@
+"""Running a query on a Whoosh searcher: the matching set, a ranked page, facets, corrections.
+
+Whoosh is pure Python, so the work per query is kept close to the hits: the set of matching
+photos is built from posting lists with set operations (C speed), which gives the exact
+total and the facet counts; only the requested page is ranked (BM25, block-max skipping).
+What a segment's documents hold (visible ones, their album, year, camera and keywords,
+text lengths) is worked out once per segment and kept while the segment lives, so an edit,
+which adds a small segment, costs the next search only that segment's share.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from dataclasses import dataclass
+from itertools import chain
+
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.searching import Searcher
+
+from gallery.search.query import ParsedQuery
+from gallery.search.schema import (
+    FACET_FIELDS,
+    analyzed,
+    filter_parts,
+    match_parts,
+    ranking_query,
+)
+
+
+@dataclass(frozen=True)
+class RawHit:
+    photo_id: int
+    album: str
+    score: float
+
+
+@dataclass(frozen=True)
+class RawResults:
+    """What the index says, before the database has its word."""
+
+    total: int
+    hits: list[RawHit]
+    facets: dict[str, dict[str, int]]
+    suggestion: ParsedQuery | None = None
+
+
+class SegmentFacts:
+    """What one segment's documents hold: visible ones, facet values. Computed on first use
+    and kept across searchers, since a segment never changes (an edit adds a new one)."""
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self._visible: set[int] | None = None
+        self._lengths: list[int] | None = None
+        self._forward: dict[str, list] = {}
+
+    def lengths(self) -> list[int]:
+        """Document number -> how many terms its `text` has (what BM25 divides by)."""
+        if self._lengths is None:
+            reader = self.searcher.reader()
+            length = reader.doc_field_length
+            self._lengths = [length(d, "text", 1) for d in range(reader.doc_count_all())]
+        return self._lengths
+
+    def visible(self) -> set[int]:
+        if self._visible is None:
+            self._visible = set(wq.Term("visible", "y").docs(self.searcher))
+        return self._visible
+
+    def values_of(self, field: str) -> list:
+        """Document number -> its value in a facet field (a list of them for keywords)."""
+        if field not in self._forward:
+            reader = self.searcher.reader()
+            many = field == "keyword_facet"
+            forward: list = [[] if many else None for _ in range(reader.doc_count_all())]
+            if field in reader.indexed_field_names():
+                for term in reader.field_terms(field):
+                    for docnum in reader.postings(field, term).all_ids():
+                        if many:
+                            forward[docnum].append(term)
+                        else:
+                            forward[docnum] = term
+            self._forward[field] = forward
+        return self._forward[field]
+
+
+class SearcherCache:
+    """One searcher with the facts of each of its segments (reused from earlier searchers)."""
+
+    def __init__(self, searcher: Searcher, known: dict[str, SegmentFacts]):
+        self.searcher = searcher
+        subs = searcher.subsearchers or [(searcher, 0)]
+        self.leaves: list[tuple[Searcher, int, SegmentFacts]] = []
+        for sub, offset in subs:
+            segment = sub.reader().segment()
+            if segment is None:  # an empty index
+                continue
+            key = segment.segment_id()
+            facts = known.get(key)
+            if facts is None:
+                facts = SegmentFacts(sub)
+            else:
+                facts.searcher = sub  # the same segment, opened by this searcher
+            self.leaves.append((sub, offset, facts))
+        known.clear()
+        known.update((sub.reader().segment().segment_id(), f) for sub, _o, f in self.leaves)
+
+
+class CachedBM25F(scoring.BM25F):
+    """BM25F reading each document's length from the segment's facts, not from disk: the
+    same ranking at a third of the cost per hit."""
+
+    def __init__(self, segments: dict[str, SegmentFacts]):
+        super().__init__()
+        self.segments = segments
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        segment = searcher.reader().segment()
+        facts = self.segments.get(segment.segment_id()) if segment is not None else None
+        if facts is not None and fieldname == "text" and hasattr(scorer, "dfl"):
+            scorer.dfl = facts.lengths().__getitem__
+        return scorer
+
+
+@dataclass
+class Found:
+    """The documents a query matches: global numbers, and each segment's own."""
+
+    docnums: set[int]
+    by_segment: list[tuple[SegmentFacts, set[int]]]
+
+
+def run(cache: SearcherCache, parsed: ParsedQuery, page: int, per_page: int, staff: bool):
+    """One page of hits, best first, the exact total, facet counts, a correction if none."""
+    searcher = cache.searcher
+    parts = match_parts(searcher.schema, parsed)
+    found = matching(cache, parts + filter_parts(searcher.schema, parsed), staff)
+    if found is None:
+        return RawResults(0, [], {})
+    hits = _page(cache, parts, found.docnums, page, per_page)
+    facets = {name: _counts(found, field) for name, field in FACET_FIELDS.items()}
+    suggestion = None if found.docnums else _correction(cache, parsed, staff)
+    return RawResults(len(found.docnums), hits, facets, suggestion)
+
+
+def matching(cache: SearcherCache, parts: list[wq.Query], staff: bool) -> Found | None:
+    """The documents every part matches (visible ones only unless staff); None: no query."""
+    if not parts:
+        return None
+    docnums: set[int] = set()
+    by_segment = []
+    for sub, offset, facts in cache.leaves:
+        sets = sorted((set(part.docs(sub)) for part in parts), key=len)
+        if not staff:
+            sets.insert(1, facts.visible())
+        local = sets[0]
+        for other in sets[1:]:
+            local = local & other
+        by_segment.append((facts, local))
+        docnums.update(local if not offset else (d + offset for d in local))
+    return Found(docnums, by_segment)
+
+
+def _page(cache: SearcherCache, parts, found: set[int], page: int, per_page: int) -> list:
+    start = (page - 1) * per_page
+    if not parts:  # filters only: nothing to rank by, the order of import will do
+        scored = [(0.0, docnum) for docnum in sorted(found)[start : start + per_page]]
+    else:
+        scored = ranked(cache, ranking_query(parts), found, start + per_page)[start:]
+    hits = []
+    for score, docnum in scored:
+        stored = cache.searcher.stored_fields(docnum)
+        hits.append(RawHit(int(stored["id"]), stored["album"], float(score)))
+    return hits
+
+
+def ranked(cache: SearcherCache, query: wq.Query, found: set[int], limit: int) -> list:
+    """The `limit` best of the found documents by the query's score, best first.
+
+    Whoosh's collector does the same with more machinery per hit; this loop is what a
+    search of a common word spends its time in.
+    """
+    best: list[tuple[float, int]] = []  # a min-heap of (score, -docnum): ties go to the older
+    for sub, offset, _facts in cache.leaves:
+        matcher = query.matcher(sub, sub.context())
+        while matcher.is_active():
+            docnum = matcher.id() + offset
+            if docnum in found:
+                item = (matcher.score(), -docnum)
+                if len(best) < limit:
+                    heapq.heappush(best, item)
+                elif item > best[0]:
+                    heapq.heapreplace(best, item)
+            matcher.next()
+    return [(score, -negated) for score, negated in sorted(best, reverse=True)]
+
+
+def _counts(found: Found, field: str) -> dict[str, int]:
+    counts: Counter = Counter()
+    for facts, local in found.by_segment:
+        values = facts.values_of(field)
+        if field == "keyword_facet":
+            counts.update(chain.from_iterable(map(values.__getitem__, local)))
+        else:
+            counts.update(map(values.__getitem__, local))
+    counts.pop(None, None)
+    return dict(counts)
+
+
+def _correction(cache: SearcherCache, parsed: ParsedQuery, staff: bool) -> ParsedQuery | None:
+    """Unknown words swapped for the nearest indexed ones, if that finds something."""
+    if not parsed.words:
+        return None
+    searcher = cache.searcher
+    words, unchanged = [], []
+    for word in parsed.words:
+        terms = analyzed(searcher.schema, "spell", word)
+        fixed = [_nearest(searcher, term) for term in terms]
+        words.append(" ".join(fixed) or word)
+        unchanged.append(" ".join(terms) or word)
+    if words == unchanged:
+        return None
+    corrected = parsed.with_words(tuple(words))
+    parts = match_parts(searcher.schema, corrected) + filter_parts(searcher.schema, corrected)
+    found = matching(cache, parts, staff)
+    return corrected if found and found.docnums else None
+
+
+def _nearest(searcher: Searcher, term: str) -> str:
+    """The indexed word closest to `term` (fewest edits, then most used), else `term`."""
+    if searcher.doc_frequency("spell", term) > 0:
+        return term
+    # Each segment's own word automaton: Whoosh's corrector over several segments falls
+    # back to comparing the word with every indexed word, in Python.
+    leaves = [reader for reader, _offset in searcher.reader().leaf_readers()]
+    for distance in (1, 2):
+        found = {w for r in leaves for w in r.terms_within("spell", term, distance, prefix=1)}
+        if found:
+            return max(sorted(found), key=lambda w: searcher.doc_frequency("spell", w))
+    return term

@@ -1,0 +1,213 @@
+"""Who sees what: every visitor route x every album and photo state x anonymous and staff.
+
+Five albums (draft, private, unlisted, public, and a public one in the trash) hold three
+imported photos each (consent ok, consent no_public, in the trash), all with GPS in their
+EXIF. Each test asks one route for all of them, as a visitor and as staff, and compares
+the exact answers with the rule: hidden means 404, never 403; GPS is never shown to a
+visitor, in HTML, JSON or the feed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import sign_in
+from PIL import Image
+from sqlalchemy import select
+
+from gallery import create_app, db
+from gallery.models import Album, Photo
+
+STATES = ("draft", "private", "unlisted", "public", "trashed")
+KINDS = ("ok", "no_public", "trashed")
+GPS_TEXT = ("12.345", "65.432")  # the photos' latitude and longitude, as JSON would print them
+WHO = ("visitor", "staff")
+
+
+def _jpeg(path, n: int) -> None:
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (12.0, 20.0, 44.16), 3: "E", 4: (65.0, 25.0, 55.56)})
+    Image.new("RGB", (60 + n, 40), (n * 16, 90, 200 - n * 8)).save(path, exif=exif)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """The app, its albums by state, their photos by (state, kind), and two clients."""
+    data = tmp_path_factory.mktemp("matrix")
+    app = create_app({"DATA_DIR": str(data / "data"), "WORKERS": 2, "TESTING": True})
+    with app.app_context():
+        db.migrate(db.get_engine())
+    runner = app.test_cli_runner()
+    paths = []
+    for n in range(len(STATES) * len(KINDS)):
+        paths.append(data / f"p{n:02d}.jpg")
+        _jpeg(paths[-1], n)
+    assert runner.invoke(args=["import", "--album", "pool", *map(str, paths)]).exit_code == 0
+    password = "staff-password-123"
+    add = ["users", "add", "staff@school.lv", "--role", "staff", "--password-stdin"]
+    assert runner.invoke(args=add, input=password).exit_code == 0
+    albums, photos = _arrange(app)
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    staff = app.test_client()
+    sign_in(staff, "staff@school.lv", password)
+    yield {"albums": albums, "photos": photos, "visitor": app.test_client(), "staff": staff}
+    app.extensions["gallery.engine"].dispose()
+
+
+def _arrange(app) -> tuple[dict, dict]:
+    """Deal the imported photos into one album per state, three kinds in each."""
+    session = app.extensions["gallery.db.writes"]()
+    pool = iter(session.scalars(select(Photo).order_by(Photo.id)).all())
+    albums, photos = {}, {}
+    for state in STATES:
+        album = Album(slug=f"a-{state}", title=f"Album {state}", allow_original_download=True)
+        album.visibility = "public" if state == "trashed" else state
+        album.status = "trashed" if state == "trashed" else "active"
+        session.add(album)
+        session.flush()
+        for number, kind in enumerate(KINDS, start=1):
+            photo = next(pool)
+            photo.album_id, photo.number = album.id, number
+            photo.caption = f"matrica {state} {kind}"
+            photo.consent = "no_public" if kind == "no_public" else "ok"
+            photo.status = "trashed" if kind == "trashed" else "active"
+            photos[state, kind] = (photo.id, photo.sha256)
+        albums[state] = (album.slug, album.secret)
+    session.commit()
+    session.close()
+    return albums, photos
+
+
+def sees_album(state: str, who: str, key: bool) -> bool:
+    """The rule: staff see every album not in the trash; visitors public ones, and unlisted
+    ones through the secret link."""
+    if state == "trashed":
+        return False
+    return who == "staff" or state == "public" or (state == "unlisted" and key)
+
+
+def sees_photo(state: str, kind: str, who: str, key: bool) -> bool:
+    return sees_album(state, who, key) and kind != "trashed" and (who == "staff" or kind == "ok")
+
+
+def _get(world, who: str, url: str):
+    with world[who].get(url) as response:
+        response.get_data()
+    if who == "visitor":
+        text = response.get_data(as_text=True) if response.mimetype != "image/jpeg" else ""
+        assert not any(gps in text for gps in GPS_TEXT), f"GPS leaked at {url}"
+        assert '"gps"' not in text and "secret_url" not in text and '"consent"' not in text
+    return response
+
+
+def _linked_photo_ids(html: str) -> set[int]:
+    return {int(i) for i in re.findall(r'href="/albums/[\w-]+/photos/(\d+)', html)}
+
+
+def _visible_ids(world, state: str, who: str, key: bool) -> set[int]:
+    ids = world["photos"]
+    return {ids[state, kind][0] for kind in KINDS if sees_photo(state, kind, who, key)}
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("key", [False, True])
+def test_album_pages(world, who, key):
+    for state, (slug, secret) in world["albums"].items():
+        response = _get(world, who, f"/albums/{slug}" + (f"?key={secret}" if key else ""))
+        expected = 200 if sees_album(state, who, key) else 404
+        assert response.status_code == expected, (state, who, key)
+        if expected == 200:
+            shown = _linked_photo_ids(response.get_data(as_text=True))
+            assert shown == _visible_ids(world, state, who, key), (state, who)
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("key", [False, True])
+def test_photo_pages_and_originals(world, who, key):
+    for (state, kind), (photo_id, _sha) in world["photos"].items():
+        slug, secret = world["albums"][state]
+        query = f"?key={secret}" if key else ""
+        expected = 200 if sees_photo(state, kind, who, key) else 404
+        page = _get(world, who, f"/albums/{slug}/photos/{photo_id}{query}")
+        assert page.status_code == expected, (state, kind, who, key)
+        original = _get(world, who, f"/albums/{slug}/photos/{photo_id}/original{query}")
+        assert original.status_code == expected, (state, kind, who, key)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_rendition_urls(world, who):
+    # Content-addressed: whoever knows a URL of a photo in an unlisted album may fetch it;
+    # only the secret-link page shows those URLs. Staff's pages show everything.
+    for (state, kind), (_id, sha) in world["photos"].items():
+        public = state in ("public", "unlisted") and kind == "ok"
+        expected = 200 if who == "staff" or public else 404
+        assert _get(world, who, f"/media/{sha}/320.jpg").status_code == expected, (state, kind)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_listings_and_feed_show_public_albums_only(world, who):
+    home = _get(world, who, "/").get_data(as_text=True)
+    feed = _get(world, who, "/feed.atom").get_data(as_text=True)
+    for state, (slug, _secret) in world["albums"].items():
+        listed = state == "public"
+        assert (f'href="/albums/{slug}"' in home) == listed, (state, who)
+        assert (f"/albums/{slug}</id>" in feed) == listed, (state, who)
+    assert _get(world, who, "/years/2026").status_code in (200, 404)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_api_albums(world, who):
+    listed = {a["slug"] for a in _get(world, who, "/api/v1/albums").json["albums"]}
+    expected = {
+        slug for state, (slug, _) in world["albums"].items() if sees_album(state, who, False)
+    }
+    assert listed - {"pool"} == expected
+    for state, (slug, secret) in world["albums"].items():
+        for key in (False, True):
+            query = f"?key={secret}" if key else ""
+            one = _get(world, who, f"/api/v1/albums/{slug}{query}")
+            assert one.status_code == (200 if sees_album(state, who, key) else 404), (state, key)
+            photos = _get(world, who, f"/api/v1/albums/{slug}/photos{query}")
+            assert photos.status_code == one.status_code
+            if photos.status_code == 200:
+                ids = {p["id"] for p in photos.json["photos"]}
+                assert ids == _visible_ids(world, state, who, key), (state, who, key)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_api_photos(world, who):
+    # The API's photo route takes no key: visitors get photos of public albums only.
+    # Staff get any photo by id, the trash included (the trash API lists them too).
+    for (state, kind), (photo_id, _sha) in world["photos"].items():
+        visible = who == "staff" or (state == "public" and kind == "ok")
+        response = _get(world, who, f"/api/v1/photos/{photo_id}")
+        assert response.status_code == (200 if visible else 404), (state, kind, who)
+        if who == "staff":
+            assert response.json["photo"]["gps"]["lat"] == pytest.approx(12.3456)
+
+
+def _search(world, who: str) -> set[int]:
+    page = _get(world, who, "/search?q=matrica").get_data(as_text=True)
+    found = {hit["id"] for hit in _get(world, who, "/api/v1/search?q=matrica").json["hits"]}
+    assert len(re.findall(r'class="hit"', page)) == len(found)
+    return found
+
+
+def test_search_as_a_visitor(world):
+    # Unlisted albums are reached by their link only, never by search.
+    assert _search(world, "visitor") == {world["photos"]["public", "ok"][0]}
+
+
+def test_search_as_staff(world):
+    found = _search(world, "staff")
+    for (state, kind), (photo_id, _sha) in world["photos"].items():
+        if state != "trashed" and kind != "trashed":
+            assert photo_id in found, (state, kind)
+
+
+@pytest.mark.xfail(reason="staff search still finds photos in the trash (gallery/search)")
+def test_staff_search_leaves_the_trash_out(world):
+    trashed = {i for (state, kind), (i, _) in world["photos"].items() if "trashed" in (state, kind)}
+    assert not _search(world, "staff") & trashed
