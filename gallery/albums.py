@@ -66,13 +66,12 @@ def get_or_create(session: Session, slug: str, title: str | None = None) -> Albu
     return Album.by_slug(session, slug) or create_album(session, slug, title)
 
 
-def photo_counts(session: Session) -> dict[int, int]:
-    """Active photos per album id."""
-    query = (
-        select(Photo.album_id, func.count())
-        .where(Photo.status == "active")
-        .group_by(Photo.album_id)
-    )
+def photo_counts(session: Session, *, visitor: bool = False) -> dict[int, int]:
+    """Active photos per album id; for visitors only those they may see (consented)."""
+    query = select(Photo.album_id, func.count()).where(Photo.status == "active")
+    if visitor:
+        query = query.where(Photo.consent == "ok")
+    query = query.group_by(Photo.album_id)
     return {album_id: count for album_id, count in session.execute(query)}
 
 

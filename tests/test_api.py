@@ -167,3 +167,16 @@ def test_session_calls_need_the_csrf_header(client, users, album):
     sign_in(client, *users["staff"])
     refused = client.patch("/api/v1/albums/fest", json={"title": "X"})
     assert refused.status_code == 400 and "CSRF" in refused.json["error"]["message"]
+
+
+def test_visitor_counts_leave_hidden_photos_out_and_trash_is_gone(client, api, album, make_jpeg):
+    ids = [
+        _upload(api, album, make_jpeg(f"c{n}.jpg", color=(n * 70, 9, 9))).json["photo"]["id"]
+        for n in range(3)
+    ]
+    api("PATCH", f"/photos/{ids[0]}", json={"consent": "no_public"})
+    api("PATCH", f"/albums/{album}", json={"visibility": "public"})
+    assert client.get("/api/v1/albums").json["albums"][0]["photos"] == 2
+    assert api("GET", "/albums").json["albums"][0]["photos"] == 3
+    api("DELETE", f"/photos/{ids[1]}")
+    assert api("GET", f"/photos/{ids[1]}").status_code == 404

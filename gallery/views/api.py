@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -64,7 +66,7 @@ def albums_list():
     query = select(Album).where(Album.status == "active")
     if not staff:
         query = query.where(Album.visibility == "public")
-    counts = photo_counts(session)
+    counts = photo_counts(session, visitor=not staff)
     found = session.scalars(query.order_by(Album.event_date.desc(), Album.id.desc()))
     return {"albums": [album_to_dict(a, counts.get(a.id, 0), staff=staff) for a in found]}
 
@@ -153,7 +155,9 @@ def album_order(slug: str):
 @bp.get("/photos/<int:photo_id>")
 def photos_get(photo_id: int):
     photo = get_session().get(Photo, photo_id)
-    if photo is None or not (is_staff() or _visitor_sees(photo)):
+    if photo is None or photo.status != "active" or photo.album.status != "active":
+        abort(404)  # the trash shows trashed photos, to admins
+    if not (is_staff() or _visitor_sees(photo)):
         abort(404)
     return {"photo": photo_to_dict(photo, staff=is_staff())}
 
@@ -249,7 +253,7 @@ def _json() -> dict:
 
 
 def _album_json(album: Album) -> dict:
-    count = photo_counts(get_session()).get(album.id, 0)
+    count = photo_counts(get_session(), visitor=not is_staff()).get(album.id, 0)
     return album_to_dict(album, count, staff=is_staff())
 
 
@@ -260,7 +264,8 @@ def _visible_album(slug: str) -> Album:
         abort(404)
     if is_staff() or album.visibility == "public":
         return album
-    if album.visibility == "unlisted" and request.args.get("key") == album.secret:
+    key = request.args.get("key", "").encode()
+    if album.visibility == "unlisted" and hmac.compare_digest(key, album.secret.encode()):
         return album
     abort(404)  # not 403: a visitor learns nothing of albums they may not see
 
