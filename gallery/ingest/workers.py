@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import resource
 import signal
 from concurrent.futures import Future
@@ -16,6 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyvips
 from pebble import ProcessExpired, ProcessPool
 
 from gallery.ingest.decode import Header, Limits, inspect
@@ -45,6 +47,20 @@ def process_image(path: Path, fmt: str, spec: RenditionSpec, limits: Limits) -> 
     return Processed(header, rendered, read_metadata(path))
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """forkserver: workers start from a clean process, not a copy of a threaded app.
+
+    The server process imports the decoders and the app once; each worker forks from it
+    ready to go (a worker re-runs the `gallery` script as its main module, which is then
+    already imported). Two malloc arenas per process keep libvips's threads from each
+    reserving their own, which costs peak memory and nothing measurable in speed.
+    """
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["gallery.ingest.workers", "gallery.cli"])
+    return context
+
+
 def _limit_worker(memory_mb: int) -> None:
     """Worker start-up: cap its memory, leave Ctrl-C to the parent, quiet exifread."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -52,6 +68,7 @@ def _limit_worker(memory_mb: int) -> None:
     logging.getLogger("exifread").setLevel(logging.ERROR)
     cap = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    pyvips.cache_set_max(0)  # each file is decoded once: a cache only holds memory
 
 
 class WorkerPool:
@@ -60,13 +77,12 @@ class WorkerPool:
     def __init__(self, workers: int, memory_mb: int, timeout: float) -> None:
         self.workers = workers
         self.timeout = timeout
-        # forkserver: workers start from a clean process, not a copy of a threaded app.
         self._pool = ProcessPool(
             max_workers=workers,
             max_tasks=TASKS_PER_WORKER,
             initializer=_limit_worker,
             initargs=(memory_mb,),
-            context=multiprocessing.get_context("forkserver"),
+            context=_worker_context(),
         )
 
     @classmethod
