@@ -208,7 +208,6 @@ def test_search_as_staff(world):
             assert photo_id in found, (state, kind)
 
 
-@pytest.mark.xfail(reason="staff search still finds photos in the trash (gallery/search)")
 def test_staff_search_leaves_the_trash_out(world):
     trashed = {i for (state, kind), (i, _) in world["photos"].items() if "trashed" in (state, kind)}
     assert not _search(world, "staff") & trashed

@@ -26,6 +26,16 @@ VISITOR_VISIBLE = (
 )
 
 
+# What staff find: everything but the trash (a trashed photo, or any photo of a trashed
+# album), which is invisible everywhere but on the trash page.
+LIVE = (Album.status == "active", Photo.status == "active")
+
+
+def is_live(photo: Photo) -> bool:
+    """The Python twin of LIVE."""
+    return photo.status == "active" and photo.album.status == "active"
+
+
 def is_visible_to_visitors(photo: Photo) -> bool:
     """The Python twin of VISITOR_VISIBLE, for a photo already loaded."""
     album = photo.album
@@ -53,6 +63,7 @@ def photo_document(photo: Photo) -> dict[str, Any]:
         "id": str(photo.id),
         "album": album.slug,
         "visible": "y" if is_visible_to_visitors(photo) else "n",
+        "trashed": "n" if is_live(photo) else "y",
         **texts,
         "keyword": keywords,
         "camera": camera,
@@ -128,15 +139,13 @@ def album_photo_ids(session: Session, album_id: int) -> list[int]:
 
 
 def found_photos(session: Session, ids: list[int], *, staff: bool) -> dict[int, Photo]:
-    """The hits as the database sees them now; for visitors only those still visible."""
+    """The hits as the database sees them now, if the asker may still see them."""
     query = (
         select(Photo)
         .join(Album, Photo.album_id == Album.id)
-        .where(Photo.id.in_(ids))
+        .where(Photo.id.in_(ids), *(LIVE if staff else VISITOR_VISIBLE))
         .options(joinedload(Photo.album), selectinload(Photo.renditions))
     )
-    if not staff:
-        query = query.where(*VISITOR_VISIBLE)
     return {photo.id: photo for photo in session.scalars(query)}
 
 

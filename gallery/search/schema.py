@@ -14,7 +14,7 @@ from gallery.search.query import ParsedQuery
 
 # Bump when the fields or the analysis change: an index of another version is rebuilt,
 # because Whoosh would analyse new queries with the new code against old terms.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # A photo's texts all go into one field, `text`: every query word must be there, and the
 # ranking (BM25) counts it there. A weightier text is written in more than once, so a word
@@ -48,6 +48,7 @@ def build_schema(analyzer: Any = None) -> Schema:
         id=ID(stored=True, unique=True),  # the photo, looked up in the database
         album=ID(stored=True),  # album slug: album: filter and facet
         visible=ID(),  # "y" when visitors may find the photo
+        trashed=ID(),  # "y" for the trash, which staff do not find either
         digest=ID(stored=True),  # fingerprint of what was indexed: `gallery check`
         text=TEXT(analyzer=analyzer or latvian_analyzer()),  # every text, for words and phrases
         camera=TEXT(analyzer=folded),  # make and model: camera: filter
@@ -68,6 +69,7 @@ def whoosh_fields(doc: dict[str, Any]) -> dict[str, Any]:
         "id": doc["id"],
         "album": doc["album"],
         "visible": doc["visible"],
+        "trashed": doc["trashed"],
         "digest": doc["digest"],
         "text": "\n".join(t for t in texts if t),
         "camera": doc["camera"],

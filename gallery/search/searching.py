@@ -10,8 +10,9 @@ which adds a small segment, costs the next search only that segment's share.
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
+from array import array
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -19,6 +20,7 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.searching import Searcher
 
+from gallery.search.postings import best_for_term, deleted, term_postings
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import (
     FACET_FIELDS,
@@ -27,6 +29,9 @@ from gallery.search.schema import (
     match_parts,
     ranking_query,
 )
+
+CACHE_FROM = 500  # postings: shorter lists are quick to read again
+CACHED_POSTINGS = 1_000_000  # postings kept per segment (8 bytes each)
 
 
 @dataclass(frozen=True)
@@ -47,14 +52,33 @@ class RawResults:
 
 
 class SegmentFacts:
-    """What one segment's documents hold: visible ones, facet values. Computed on first use
-    and kept across searchers, since a segment never changes (an edit adds a new one)."""
+    """What one segment's documents hold: visible ones, facet values, text lengths, the
+    postings of common words. Computed on first use and kept across searchers, since a
+    segment never changes (an edit adds a new segment and marks the old version deleted)."""
 
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
-        self._visible: set[int] | None = None
+        self._allowed: dict[tuple[str, str], set[int]] = {}
         self._lengths: list[int] | None = None
         self._forward: dict[str, list] = {}
+        self._postings: OrderedDict[tuple[str, str], tuple[array, array]] = OrderedDict()
+        self._cached = 0
+
+    def postings(self, field: str, term: str) -> tuple[Sequence[int], Sequence[float]]:
+        """A term's documents and weights here; long lists are kept (decoding them is most of
+        what a search for a common word costs), up to CACHED_POSTINGS per segment."""
+        key = (field, term)
+        if key in self._postings:
+            self._postings.move_to_end(key)
+            return self._postings[key]
+        ids, weights = term_postings(self.searcher.reader(), field, term)
+        if len(ids) >= CACHE_FROM:
+            self._postings[key] = (array("I", ids), array("f", weights))
+            self._cached += len(ids)
+            while self._cached > CACHED_POSTINGS:
+                _key, (old, _weights) = self._postings.popitem(last=False)
+                self._cached -= len(old)
+        return ids, weights
 
     def lengths(self) -> list[int]:
         """Document number -> how many terms its `text` has (what BM25 divides by)."""
@@ -64,10 +88,13 @@ class SegmentFacts:
             self._lengths = [length(d, "text", 1) for d in range(reader.doc_count_all())]
         return self._lengths
 
-    def visible(self) -> set[int]:
-        if self._visible is None:
-            self._visible = set(wq.Term("visible", "y").docs(self.searcher))
-        return self._visible
+    def allowed(self, staff: bool) -> set[int]:
+        """The documents a visitor, or staff, may find: visible ones, or all but the trash."""
+        field, value = ("trashed", "n") if staff else ("visible", "y")
+        if (field, value) not in self._allowed:
+            ids = term_postings(self.searcher.reader(), field, value)[0]
+            self._allowed[field, value] = set(ids)
+        return self._allowed[field, value]
 
     def values_of(self, field: str) -> list:
         """Document number -> its value in a facet field (a list of them for keywords)."""
@@ -77,7 +104,7 @@ class SegmentFacts:
             forward: list = [[] if many else None for _ in range(reader.doc_count_all())]
             if field in reader.indexed_field_names():
                 for term in reader.field_terms(field):
-                    for docnum in reader.postings(field, term).all_ids():
+                    for docnum in term_postings(reader, field, term)[0]:
                         if many:
                             forward[docnum].append(term)
                         else:
@@ -147,15 +174,14 @@ def run(cache: SearcherCache, parsed: ParsedQuery, page: int, per_page: int, sta
 
 
 def matching(cache: SearcherCache, parts: list[wq.Query], staff: bool) -> Found | None:
-    """The documents every part matches (visible ones only unless staff); None: no query."""
+    """The documents every part matches that the asker may find; None: no query at all."""
     if not parts:
         return None
     docnums: set[int] = set()
     by_segment = []
     for sub, offset, facts in cache.leaves:
-        sets = sorted((set(part.docs(sub)) for part in parts), key=len)
-        if not staff:
-            sets.insert(1, facts.visible())
+        sets = sorted((_docs(sub, facts, part) for part in parts), key=len)
+        sets.insert(1, facts.allowed(staff))
         local = sets[0]
         for other in sets[1:]:
             local = local & other
@@ -165,37 +191,35 @@ def matching(cache: SearcherCache, parts: list[wq.Query], staff: bool) -> Found 
 
 
 def _page(cache: SearcherCache, parts, found: set[int], page: int, per_page: int) -> list:
-    start = (page - 1) * per_page
+    start, searcher = (page - 1) * per_page, cache.searcher
     if not parts:  # filters only: nothing to rank by, the order of import will do
         scored = [(0.0, docnum) for docnum in sorted(found)[start : start + per_page]]
+    elif len(parts) == 1 and isinstance(parts[0], wq.Term):  # one word: the fast lane
+        term = parts[0].text
+        leaves = [
+            (offset, facts.postings("text", term), facts.lengths())
+            for _sub, offset, facts in cache.leaves
+        ]
+        scored = best_for_term(searcher, leaves, term, found, start + per_page)[start:]
     else:
-        scored = ranked(cache, ranking_query(parts), found, start + per_page)[start:]
+        results = searcher.search(
+            ranking_query(parts), limit=start + per_page, filter=found, terms=False
+        )
+        scored = [(hit.score or 0.0, hit.docnum) for hit in results[start : start + per_page]]
     hits = []
     for score, docnum in scored:
-        stored = cache.searcher.stored_fields(docnum)
+        stored = searcher.stored_fields(docnum)
         hits.append(RawHit(int(stored["id"]), stored["album"], float(score)))
     return hits
 
 
-def ranked(cache: SearcherCache, query: wq.Query, found: set[int], limit: int) -> list:
-    """The `limit` best of the found documents by the query's score, best first.
-
-    Whoosh's collector does the same with more machinery per hit; this loop is what a
-    search of a common word spends its time in.
-    """
-    best: list[tuple[float, int]] = []  # a min-heap of (score, -docnum): ties go to the older
-    for sub, offset, _facts in cache.leaves:
-        matcher = query.matcher(sub, sub.context())
-        while matcher.is_active():
-            docnum = matcher.id() + offset
-            if docnum in found:
-                item = (matcher.score(), -docnum)
-                if len(best) < limit:
-                    heapq.heappush(best, item)
-                elif item > best[0]:
-                    heapq.heapreplace(best, item)
-            matcher.next()
-    return [(score, -negated) for score, negated in sorted(best, reverse=True)]
+def _docs(sub: Searcher, facts: SegmentFacts, part: wq.Query) -> set[int]:
+    """The segment's documents a part matches (a term's straight from its posting blocks)."""
+    if isinstance(part, wq.Term):
+        reader = sub.reader()
+        found = set(facts.postings(part.fieldname, part.text)[0])
+        return found - deleted(reader) if reader.has_deletions() else found
+    return set(part.docs(sub))
 
 
 def _counts(found: Found, field: str) -> dict[str, int]:
