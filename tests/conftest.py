@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,17 +20,25 @@ def corpus_dir() -> Path:
     return path
 
 
+@contextmanager
+def migrated_app(data_dir, **config):
+    """An app over `data_dir` with the schema migrated; its engine is closed afterwards."""
+    from gallery import create_app, db
+
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, **config})
+    with app.app_context():
+        db.migrate(db.get_engine())
+    try:
+        yield app
+    finally:
+        app.extensions["gallery.engine"].dispose()
+
+
 @pytest.fixture
 def app(tmp_path):
     """An app over a fresh data root with the schema migrated."""
-    from gallery import create_app, db
-
-    config = {"DATA_DIR": str(tmp_path / "data"), "WORKERS": 2, "TESTING": True, "LANGUAGE": "en"}
-    app = create_app(config)
-    with app.app_context():
-        db.migrate(db.get_engine())
-    yield app
-    app.extensions["gallery.engine"].dispose()
+    with migrated_app(tmp_path / "data", WORKERS=2, LANGUAGE="en") as app:
+        yield app
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import re
 from html import unescape
 
 import pytest
-from conftest import csrf_of, sign_in
+from conftest import csrf_of, migrated_app, sign_in
 from PIL import Image
 
 from gallery import db
@@ -21,19 +21,14 @@ SIZES = [(900, 600), (600, 900), (700, 700)]
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """One app for the module: photos are imported once, each test writes its own articles."""
-    from gallery import create_app
-
     root = tmp_path_factory.mktemp("article-api")
-    app = create_app({"DATA_DIR": str(root / "data"), "WORKERS": 1, "TESTING": True})
-    with app.app_context():
-        db.migrate(db.get_engine())
-    runner = app.test_cli_runner()
-    for role in ("editor", "staff"):
-        args = ["users", "add", f"{role}@school.lv", "--role", role, "--password-stdin"]
-        assert runner.invoke(args=args, input=f"{role}-password-123").exit_code == 0
-    _import(runner, root)
-    yield app
-    app.extensions["gallery.engine"].dispose()
+    with migrated_app(root / "data", WORKERS=1) as app:
+        runner = app.test_cli_runner()
+        for role in ("editor", "staff"):
+            args = ["users", "add", f"{role}@school.lv", "--role", role, "--password-stdin"]
+            assert runner.invoke(args=args, input=f"{role}-password-123").exit_code == 0
+        _import(runner, root)
+        yield app
 
 
 def _import(runner, root) -> None:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import migrated_app
 from PIL import Image
 
 # REJECT in the manifest only because its reference allow list lacks TIFF/HEIF: either
@@ -29,13 +30,13 @@ def _manifest(corpus: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def imported(corpus_dir, tmp_path_factory):
     """Import the whole bad corpus once (and one duplicate twice); keep the outcome."""
-    from gallery import create_app, db
-
     data = tmp_path_factory.mktemp("data")
-    app = create_app({"DATA_DIR": str(data), "WORKERS": 2, "WORKER_TIMEOUT": 20})
-    with app.app_context():
-        db.migrate(db.get_engine())
-    bad = corpus_dir / "bad"
+    with migrated_app(data, WORKERS=2, WORKER_TIMEOUT=20) as app:
+        yield _import_bad_corpus(app, corpus_dir / "bad")
+
+
+def _import_bad_corpus(app, bad: Path):
+    """Run `gallery import --json` over the folder; the report, the time, labels -> names."""
     duplicate = bad / "generated" / "dup_identical_1.jpg"
     started = time.monotonic()
     result = app.test_cli_runner().invoke(
@@ -44,8 +45,7 @@ def imported(corpus_dir, tmp_path_factory):
     elapsed = time.monotonic() - started
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    yield app, report, elapsed, {label: path for label, path in _labels(bad)}
-    app.extensions["gallery.engine"].dispose()
+    return app, report, elapsed, {label: path for label, path in _labels(bad)}
 
 
 def _labels(bad: Path):

@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import sign_in
+from conftest import migrated_app, sign_in
 from PIL import Image
 from sqlalchemy import select
 
-from gallery import create_app, db
 from gallery.models import Album, Photo
 
 STATES = ("draft", "private", "unlisted", "public", "trashed")
@@ -36,24 +35,21 @@ def _jpeg(path, n: int) -> None:
 def world(tmp_path_factory):
     """The app, its albums by state, their photos by (state, kind), and two clients."""
     data = tmp_path_factory.mktemp("matrix")
-    app = create_app({"DATA_DIR": str(data / "data"), "WORKERS": 2, "TESTING": True})
-    with app.app_context():
-        db.migrate(db.get_engine())
-    runner = app.test_cli_runner()
-    paths = []
-    for n in range(len(STATES) * len(KINDS)):
-        paths.append(data / f"p{n:02d}.jpg")
-        _jpeg(paths[-1], n)
-    assert runner.invoke(args=["import", "--album", "pool", *map(str, paths)]).exit_code == 0
-    password = "staff-password-123"
-    add = ["users", "add", "staff@school.lv", "--role", "staff", "--password-stdin"]
-    assert runner.invoke(args=add, input=password).exit_code == 0
-    albums, photos = _arrange(app)
-    assert runner.invoke(args=["reindex"]).exit_code == 0
-    staff = app.test_client()
-    sign_in(staff, "staff@school.lv", password)
-    yield {"albums": albums, "photos": photos, "visitor": app.test_client(), "staff": staff}
-    app.extensions["gallery.engine"].dispose()
+    with migrated_app(data / "data", WORKERS=2) as app:
+        runner = app.test_cli_runner()
+        paths = []
+        for n in range(len(STATES) * len(KINDS)):
+            paths.append(data / f"p{n:02d}.jpg")
+            _jpeg(paths[-1], n)
+        assert runner.invoke(args=["import", "--album", "pool", *map(str, paths)]).exit_code == 0
+        password = "staff-password-123"
+        add = ["users", "add", "staff@school.lv", "--role", "staff", "--password-stdin"]
+        assert runner.invoke(args=add, input=password).exit_code == 0
+        albums, photos = _arrange(app)
+        assert runner.invoke(args=["reindex"]).exit_code == 0
+        staff = app.test_client()
+        sign_in(staff, "staff@school.lv", password)
+        yield {"albums": albums, "photos": photos, "visitor": app.test_client(), "staff": staff}
 
 
 def _arrange(app) -> tuple[dict, dict]:
