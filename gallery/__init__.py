@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from gallery.config import load_config
 from gallery.storage import LocalStorage
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, media storage, blueprints, CLI."""
-    # Imported here so `import gallery.config` (tests, tools) stays light.
+    # Imported here so the decode workers and tools that import a part of the package stay
+    # light: they never load Flask, SQLAlchemy or the views.
+    from flask import Flask
+
     from gallery import auth, cli, db, headers, httpcache, i18n, search
     from gallery.views import account, api, articles, editor, public, staff
     from gallery.views import search as search_views

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -19,8 +20,6 @@ RANK = {"staff": 1, "editor": 2, "admin": 3}  # each role may do what the ones b
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "glt_"
-# Checked when the account does not exist, so both answers take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password")
 
 
 def create_user(session: Session, email: str, role: str, password: str) -> User:
@@ -47,9 +46,18 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with this email and password, or None (never saying which was wrong)."""
     user = User.by_email(session, email)
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the account does not exist, so both answers take the same time.
+
+    Made on first use: a scrypt hash costs a tenth of a second that no command should pay.
+    """
+    return generate_password_hash("not a real password")
 
 
 def has_role(user: User | None, role: str) -> bool:

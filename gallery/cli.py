@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from gallery import db
+from gallery import db, search
 from gallery.albums import InvalidInput, create_album, get_or_create, photo_counts, update_album
 from gallery.imports import import_paths, import_report
 from gallery.ingest.pipeline import IngestSettings, Outcome, rebuild_renditions
@@ -77,6 +77,7 @@ def init() -> None:
     """Create or migrate the database and the media stores in the data root."""
     db.migrate(db.get_engine())
     _storage().ensure()
+    search.get_index().ensure()
     removed = _storage().clean_temp(older_than=3600)
     click.echo(
         f"gallery ready in {current_app.config['DATA_DIR']} ({removed} stale temp files removed)"
@@ -273,7 +274,3 @@ def demo() -> None:
     click.echo(
         f"demo album: {len(report['imported'])} imported, {len(report['duplicates'])} already there"
     )
-
-
-if __name__ == "__main__":
-    main()

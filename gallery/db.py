@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,6 +42,10 @@ def _begin_sqlite(connection) -> None:
 
 def migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration."""
+    # Alembic costs a third of a second to import and only `init` and tests migrate.
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:

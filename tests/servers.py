@@ -17,7 +17,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 def gallery(data: Path, *args: str, stdin: str | None = None, env: dict | None = None) -> str:
     """Run `gallery --data DATA ARGS...` and return what it printed."""
-    command = [sys.executable, "-m", "gallery.cli", "--data", str(data), *args]
+    command = [sys.executable, "-m", "gallery", "--data", str(data), *args]
     done = subprocess.run(command, input=stdin, capture_output=True, text=True, check=True, env=env)
     return done.stdout
 
@@ -32,7 +32,7 @@ def free_port() -> int:
 def serving(data: Path, env: dict | None = None) -> Iterator[str]:
     """`gallery serve` on a free port for the duration; yields its base URL."""
     port = free_port()
-    command = [sys.executable, "-m", "gallery.cli", "--data", str(data), "serve"]
+    command = [sys.executable, "-m", "gallery", "--data", str(data), "serve"]
     log_path = data / "serve.log"
     # A file, not a pipe: a pipe nobody reads fills up and stalls the server.
     with open(log_path, "w") as log:

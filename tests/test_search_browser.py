@@ -45,7 +45,7 @@ def _photo(folder: Path, n: int, caption: str, keyword: str) -> Path:
 
 
 def _gallery(data: Path, *args: str) -> None:
-    command = [sys.executable, "-m", "gallery.cli", "--data", str(data), *args]
+    command = [sys.executable, "-m", "gallery", "--data", str(data), *args]
     subprocess.run(command, capture_output=True, text=True, check=True)
 
 
@@ -66,7 +66,7 @@ def server(tmp_path_factory):
     command = [
         sys.executable,
         "-m",
-        "gallery.cli",
+        "gallery",
         "--data",
         str(data),
         "serve",

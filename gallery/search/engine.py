@@ -80,6 +80,11 @@ class SearchIndex:
                 self._schema = self._ix.schema
             return self._ix
 
+    def ensure(self) -> None:
+        """Open the index, or make it (from the database) if it is missing or outdated."""
+        self._index()
+        self._await_rebuild(None)
+
     def schema(self) -> Schema:
         """The index's fields, analyzers included (Whoosh would reread them on every call)."""
         self._index()
@@ -102,7 +107,8 @@ class SearchIndex:
         with self._write_lock():
             if reason.startswith("missing") and self._usable():
                 return index.open_dir(str(self.path))  # another process made it meanwhile
-            log.warning("search index in %s is %s: rebuilding it", self.path, reason)
+            if any(self.path.glob("*.toc")):  # a new install has nothing to warn about
+                log.warning("search index in %s is %s: rebuilding it", self.path, reason)
             ix = self._fresh_index()
         self._rebuilding = self._writer.submit(Job(rebuild=True))
         return ix
