@@ -51,3 +51,26 @@ def test_memory_cap_refuses_a_hog(pool, make_jpeg):
         pool.result(pool._pool.schedule(_allocate, (2 * 1024**3,)))
     assert "more memory" in caught.value.message
     _still_works(pool, make_jpeg)
+
+
+def _in_worker(pool: WorkerPool, expression: str):
+    """Evaluate an expression inside a pool worker (eval is a builtin: it pickles by name)."""
+    return pool.result(pool._pool.schedule(eval, (expression,)))
+
+
+WEB_STACK = ("flask", "werkzeug", "sqlalchemy", "alembic", "whoosh", "jinja2")
+TOP_MODULES = "{name.split('.')[0] for name in __import__('sys').modules}"
+LOADED_WEB_STACK = f"sorted({TOP_MODULES} & {set(WEB_STACK)})"
+
+
+def test_workers_start_light_without_the_web_stack(pool):
+    """Workers fork from a server that loaded only the decoders: no Flask, no database."""
+    assert _in_worker(pool, LOADED_WEB_STACK) == []
+
+
+def test_workers_share_the_cores_out_among_their_libvips_threads():
+    cores = len(os.sched_getaffinity(0))
+    for workers in (1, 2, cores + 1):
+        with WorkerPool(workers=workers, memory_mb=768, timeout=10) as pool:
+            threads = _in_worker(pool, "__import__('pyvips').concurrency_get()")
+        assert threads == max(1, cores // workers)
