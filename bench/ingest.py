@@ -1,10 +1,11 @@
 """Ingest benchmark: 24 MP JPEGs through two baselines and through `gallery import`.
 
 Run: `.venv/bin/python bench/ingest.py [--count N] [--sizes S ...] [--keep] [--skip-naive]`.
-Makes N (default 16) 24 MP JPEGs from the shared corpus once (bench/out/photos-24mp/), then
-times on them (a) a naive Pillow and (b) a libvips renditions-only baseline in this process
-(peak RSS from a fresh child), (c) `gallery import` with 1 and 2 workers in fresh data dirs,
-polling /proc every 50 ms for the peak RSS (VmHWM) of the import process and its workers.
+Makes N (default 48: a small event) 24 MP JPEGs from the shared corpus once
+(bench/out/photos-24mp/), then times on them (a) a naive Pillow and (b) a libvips
+renditions-only baseline in this process (peak RSS from a fresh child), (c) `gallery import`
+with 1 and 2 workers in fresh data dirs, polling /proc every 50 ms for the peak RSS (VmHWM)
+of the import process and its workers.
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def report(
 
 def parse_args(config: dict) -> Namespace:
     parser = ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--count", type=int, default=16, help="number of 24 MP photos")
+    parser.add_argument("--count", type=int, default=48, help="number of 24 MP photos")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(config["RENDITION_SIZES"]))
     parser.add_argument("--keep", action="store_true", help="keep the temp data dirs")
     parser.add_argument("--skip-naive", action="store_true", help="skip the slow baseline")

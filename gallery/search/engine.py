@@ -189,6 +189,9 @@ class SearchIndex:
     def rebuild(self) -> Any:
         """Queue a rebuild of the whole index from the database; returns its future."""
         self._index()
+        pending = self._rebuilding  # opening a missing index queues one: don't do it twice
+        if pending is not None and not pending.done():
+            return pending
         return self._writer.submit(Job(rebuild=True))
 
     def _apply(self, jobs: list[Job]) -> None:
