@@ -19,7 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # light: they never load Flask, SQLAlchemy or the views.
     from flask import Flask
 
-    from gallery import auth, cli, db, headers, httpcache, i18n, search
+    from gallery import auth, cli, db, disk_full, headers, httpcache, i18n, pagecache, search
     from gallery.views import account, api, articles, editor, public, staff
     from gallery.views import search as search_views
 
@@ -34,11 +34,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
     db.init_app(app)
     search.init_app(app)
-    app.extensions["gallery.storage"] = LocalStorage(app.config["UPLOADS_DIR"])
+    storage = app.extensions["gallery.storage"] = LocalStorage(app.config["UPLOADS_DIR"])
+    storage.clean_abandoned_temp()  # what a killed server or import was receiving
     auth.init_app(app)
     headers.init_app(app)
+    disk_full.init_app(app)
     i18n.init_app(app)
     httpcache.init_app(app)
+    pagecache.init_app(app)
     for blueprint in (public.bp, account.bp, staff.bp, api.bp, articles.bp, articles.api):
         app.register_blueprint(blueprint)
     app.register_blueprint(search_views.bp)

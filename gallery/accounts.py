@@ -6,9 +6,9 @@ import functools
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,6 +20,7 @@ RANK = {"staff": 1, "editor": 2, "admin": 3}  # each role may do what the ones b
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "glt_"
+TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 
 def create_user(session: Session, email: str, role: str, password: str) -> User:
@@ -71,16 +72,29 @@ def new_token(session: Session, user: User, name: str = "") -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user a live (unrevoked) token belongs to; marks the token as used."""
+def live_token(session: Session, token: str) -> ApiToken | None:
+    """The unrevoked token that was sent, if its user is active (reads only)."""
     query = select(ApiToken).where(
         ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)
     )
     found = session.scalar(query)
-    if found is None or not found.user.active:
-        return None
-    found.last_used_at = utcnow()
-    return found.user
+    return found if found is not None and found.user.active else None
+
+
+def token_use_due(found: ApiToken) -> bool:
+    """Whether the token's last use is worth writing down again (kept to the minute: a
+    write on every API request would queue every read behind the writers)."""
+    last = found.last_used_at
+    return last is None or _aware(last) < utcnow() - TOKEN_USE_PRECISION
+
+
+def note_token_use(session: Session, token_id: int) -> None:
+    """Write down that a token was used now (in a writer's session)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives naive UTC
 
 
 def revoke_token(session: Session, token_id: int) -> ApiToken:

@@ -12,10 +12,12 @@ import secrets
 from collections.abc import Callable
 
 from flask import Flask, abort, g, redirect, request, session, url_for
+from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
 from gallery import accounts
-from gallery.db import get_session
+from gallery.db import get_session, session_factory
+from gallery.ingest.errors import is_disk_full
 from gallery.models import User
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -102,11 +104,26 @@ def _bearer() -> str | None:
 
 
 def _token_user() -> User | None:
-    user = accounts.user_for_token(get_session(), _bearer() or "")
-    if user is None:
+    found = accounts.live_token(get_session(), _bearer() or "")
+    if found is None:
         abort(401, "the API token is unknown or revoked")
-    get_session().commit()  # keep last_used_at
-    return user
+    get_session().commit()  # end the lookup's transaction (a writer's holds the write lock)
+    if accounts.token_use_due(found):
+        _note_token_use(found.id)
+    return found.user
+
+
+def _note_token_use(token_id: int) -> None:
+    # In a transaction of its own that takes the write lock when it begins: a GET's session
+    # reads, and a reader that starts writing fails at once with "database is locked" when
+    # another writer committed since it read, where a writer waits its turn.
+    try:
+        with session_factory(writes=True)() as writer, writer.begin():
+            accounts.note_token_use(writer, token_id)
+    except OperationalError as exc:
+        if not is_disk_full(exc):
+            raise
+        # a full disk must not lock API clients out of reading: the note is left unwritten
 
 
 def _session_user() -> User | None:

@@ -52,7 +52,9 @@ main = FlaskGroup(
 
 
 def init_app(app: Flask) -> None:
+    from gallery import cli_backup
     from gallery.cli_articles import article, contact_sheet
+    from gallery.cli_maintenance import COMMANDS as maintenance_commands
     from gallery.cli_search import COMMANDS as search_commands
     from gallery.cli_users import users
 
@@ -61,6 +63,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(contact_sheet)
     for command in (init, serve, import_, photos, albums, renditions, demo, *search_commands):
         app.cli.add_command(command)
+    for command in maintenance_commands:
+        app.cli.add_command(command)
+    cli_backup.init_app(app)
 
 
 def _storage():
@@ -78,7 +83,8 @@ def init() -> None:
     db.migrate(db.get_engine())
     _storage().ensure()
     search.get_index().ensure()
-    removed = _storage().clean_temp(older_than=3600)
+    # A live process's temp files stay (an import or upload may still rename them in).
+    removed = _storage().clean_abandoned_temp(max_age=3600)
     click.echo(
         f"gallery ready in {current_app.config['DATA_DIR']} ({removed} stale temp files removed)"
     )
@@ -87,14 +93,13 @@ def init() -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
 @with_appcontext
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the app with a production WSGI server (waitress)."""
-    from waitress import serve as waitress_serve
+def serve(host: str, port: int) -> None:
+    """Serve the app with a production WSGI server (gunicorn; see the SERVE_* settings)."""
+    from gallery.serve import serve as serve_forever
 
     click.echo(f"serving on http://{host}:{port}/")
-    waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+    serve_forever(current_app.config, host, port)
 
 
 @click.command("import")
@@ -119,6 +124,11 @@ def import_(slug: str, title: str | None, workers: int | None, as_json: bool, pa
         click.echo(
             f"{len(report['imported'])} imported, {len(report['duplicates'])} duplicates, "
             f"{len(report['rejected'])} rejected"
+        )
+    if any(r["code"] == "disk_full" for r in report["rejected"]):
+        _fail(
+            "the disk is full: the import stopped and kept nothing of the files it could not "
+            "store. Free some space, then run the same command again (it skips what is in)."
         )
 
 

@@ -1,9 +1,11 @@
-"""`gallery search`, `gallery reindex`, `gallery check`: the photo index from the command line."""
+"""`gallery search`, `gallery reindex`: the photo index from the command line.
+
+`gallery check` (cli_maintenance.py) also compares the index with the database.
+"""
 
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 import click
@@ -55,26 +57,4 @@ def reindex() -> None:
     click.echo(f"search index rebuilt in {time.monotonic() - started:.1f} s")
 
 
-@click.command()
-@click.option("--repair", is_flag=True, help="Bring the index up to date with the database.")
-@with_appcontext
-def check(repair: bool) -> None:
-    """Report where the search index and the database disagree; exit 1 while they do."""
-    session = db.get_session()
-    drift = search.check(session, repair=repair)
-    for name in ("missing", "stale", "orphans"):
-        ids = getattr(drift, name)
-        if ids:
-            shown = ", ".join(map(str, ids[:20])) + (" ..." if len(ids) > 20 else "")
-            click.echo(f"search index: {len(ids)} {name}: {shown}")
-    if drift.ok:
-        click.echo("search index matches the database")
-        return
-    if repair and search.check(session).ok:
-        click.echo("search index repaired")
-        return
-    click.echo("run `gallery check --repair` or `gallery reindex`", err=True)
-    sys.exit(1)
-
-
-COMMANDS = (search_command, reindex, check)
+COMMANDS = (search_command, reindex)

@@ -50,6 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 0, "Decode worker processes; 0 means one per CPU core."),
     Setting("WORKER_MEMORY_MB", 1536, "Address-space cap of each decode worker, in MiB."),
     Setting("WORKER_TIMEOUT", 60, "Seconds a worker may spend on one file before it is killed."),
+    Setting("WORKER_NICE", 10, "How much lower decode workers' CPU priority is (0-19)."),
     Setting("ZIP_MAX_ENTRIES", 2000, "Most entries read from one zip archive."),
     Setting("ZIP_MAX_BYTES", 4 * 1024**3, "Most uncompressed bytes read from one zip archive."),
     Setting("ZIP_MAX_RATIO", 200, "Highest compression ratio of a zip entry (bomb guard)."),
@@ -61,6 +62,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ALBUMS_PER_PAGE", 24, "Albums on one page of the home page and the year pages."),
     Setting("ALBUM_ROW_HEIGHT", 220, "Target height in px of an album page's rows of photos."),
     Setting("FEED_ENTRIES", 30, "Newest public albums in the Atom feed (/feed.atom)."),
+    Setting("SERVE_PROCESSES", 0, "`gallery serve` processes; 0 means one per CPU core."),
+    Setting("SERVE_THREADS", 32, "Request threads per `gallery serve` process."),
+    Setting("SERVE_CONNECTIONS", 1000, "Open connections per `gallery serve` process."),
+    Setting("SERVE_KEEPALIVE", 5, "Seconds an idle keep-alive connection stays open."),
+    Setting("VISITOR_CACHE_MB", 32, "Memory per process for visitor pages kept till data change."),
 )
 
 

@@ -8,6 +8,11 @@ once, not on every request. Everything else that is text (CSS, JavaScript, JSON,
 goes through Flask-Compress; JPEGs are never touched. A page that carries the session's
 CSRF token is sent uncompressed: compressing a secret next to text an attacker controls
 is what the BREACH attack measures.
+
+Static files (CSS, JavaScript) are linked with a digest of their bytes (`?v=...`) and sent
+with that version as `immutable` for a year: a browser asks for them once, not on every
+page (at 200 visitors that was a third of all requests, every one a 304). A URL without
+the version, or with an old one, is revalidated every time as before.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections import OrderedDict
+from pathlib import Path
 from threading import Lock
 
 import brotli
@@ -35,6 +41,7 @@ TEXT_TYPES = [
 ]
 ENCODINGS = ("br", "gzip")  # preferred first, when the client accepts both equally
 MIN_SIZE = 500  # bytes: smaller bodies gain nothing worth the work
+YEAR = 365 * 24 * 3600
 
 _compress = Compress()
 
@@ -48,6 +55,42 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_REGISTER", False)
     _compress.init_app(app)
     app.after_request(_compress_unless_secret)
+    versions = StaticVersions(Path(app.static_folder or "."))
+    app.url_defaults(versions.add_to_url)
+    app.after_request(versions.cache_forever)
+
+
+class StaticVersions:
+    """A digest of each static file, put into its URL; that URL is then cached for a year."""
+
+    def __init__(self, folder: Path) -> None:
+        # Read once per process: static files change with a deployment, which restarts it.
+        self.folder, self.digests = folder, {}
+
+    def of(self, filename: str) -> str | None:
+        if filename not in self.digests:
+            path = self.folder / filename
+            data = path.read_bytes() if path.is_file() else b""
+            digest = hashlib.blake2b(data, digest_size=6).hexdigest()
+            self.digests[filename] = digest if data else None
+        return self.digests[filename]
+
+    def add_to_url(self, endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            version = self.of(values["filename"])
+            if version:
+                values["v"] = version
+
+    def cache_forever(self, response: Response) -> Response:
+        if request.endpoint != "static" or response.status_code not in (200, 304):
+            return response
+        filename = (request.view_args or {}).get("filename", "")
+        if request.args.get("v") and request.args["v"] == self.of(filename):
+            response.cache_control.no_cache = None
+            response.cache_control.public = True
+            response.cache_control.max_age = YEAR
+            response.cache_control.immutable = True
+        return response
 
 
 def _carries_secret(response: Response) -> bool:

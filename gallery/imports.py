@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -11,11 +12,13 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from gallery import db, photos, search
+from gallery.ingest.errors import DISK_FULL, is_disk_full
 from gallery.ingest.pipeline import Importer, IngestSettings, Outcome
 from gallery.ingest.sources import Source, ZipLimits, expand
 from gallery.ingest.workers import WorkerPool
 from gallery.models import Album
 
+log = logging.getLogger(__name__)
 _pool_lock = threading.Lock()
 
 
@@ -45,9 +48,16 @@ def after_import(album_id: int, outcomes: list[Outcome]) -> None:
     """Upkeep once new photos are in: album order by time, then search, in one batch."""
     if not any(o.status == "imported" for o in outcomes):
         return
-    with db.session_factory()() as session, session.begin():
-        photos.sort_by_time(session, session.get(Album, album_id))
-    search.index_photos([o.photo_id for o in outcomes if o.status == "imported"])
+    try:
+        with db.session_factory()() as session, session.begin():
+            photos.sort_by_time(session, session.get(Album, album_id))
+        search.index_photos([o.photo_id for o in outcomes if o.status == "imported"])
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        # The photos are stored and committed: the album's time order follows at the next
+        # import, the index at `gallery check --repair` (or `gallery reindex`).
+        log.warning("disk full after an import: order by time and search index left: %s", exc)
 
 
 def import_paths(album_id: int, paths: list[Path], pool: WorkerPool, on_done=None) -> list[Outcome]:
@@ -59,17 +69,34 @@ def import_upload(album_id: int, upload: FileStorage, user: str) -> list[Outcome
     """One uploaded file (or zip) from a web request, through this process's worker pool."""
     temp = current_app.extensions["gallery.storage"].temp_path(".upload")
     try:
-        upload.save(temp)  # werkzeug has spooled it already; a zip needs a seekable file
+        if not _spool(upload, temp):
+            label = upload.filename or "upload"
+            return [Outcome(label, "rejected", code="disk_full", error=DISK_FULL)]
         sources = expand([temp], zip_limits(current_app.config))
-        named = (_named(source, temp, upload.filename or "upload") for source in sources)
+        named = (_named(source, temp, upload.filename or "") for source in sources)
         return import_sources(album_id, named, web_pool(), user=user)
     finally:
         temp.unlink(missing_ok=True)
 
 
+def _spool(upload: FileStorage, temp: Path) -> bool:
+    """Copy the upload into tmp/ (a zip needs a seekable file); False if the disk is full."""
+    try:
+        upload.save(temp)
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        return False
+    return True
+
+
 def _named(source: Source, temp: Path, filename: str) -> Source:
-    """Report an upload by the name it was sent with, not by its temp file."""
-    label = source.label.replace(str(temp), filename, 1)
+    """Report an upload by the name it was sent with, not by its temp file.
+
+    The name is kept raw here (the pipeline cleans it for display, with a fallback when
+    nothing is left of it); reports fall back to "upload" for a nameless one.
+    """
+    label = source.label.replace(str(temp), filename or "upload", 1)
     name = filename if source.label == str(temp) else source.filename
     return Source(label, name, source.open, source.problem)
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     select,
 )
@@ -219,22 +220,28 @@ class AuditEvent(Base):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-def visible_rendition(session: Session, sha256: str, name: str) -> Rendition | None:
-    """A rendition a visitor may fetch: its photo is public in a public or unlisted album."""
-    query = (
-        select(Rendition)
-        .join(Photo)
-        .join(Album, Photo.album_id == Album.id)
-        .where(
-            Photo.sha256 == sha256,
-            Rendition.name == name,
-            Photo.status == "active",
-            Photo.consent == "ok",
-            Album.status == "active",
-            Album.visibility.in_(("public", "unlisted")),
-        )
+# Built once: making the statement costs more than running it (an indexed lookup), and it
+# runs for every image of every page a visitor opens.
+_VISIBLE_RENDITION = (
+    select(Rendition.format)
+    .join(Photo)
+    .join(Album, Photo.album_id == Album.id)
+    .where(
+        Photo.sha256 == bindparam("sha256"),
+        Rendition.name == bindparam("name"),
+        Photo.status == "active",
+        Photo.consent == "ok",
+        Album.status == "active",
+        Album.visibility.in_(("public", "unlisted")),
     )
-    return session.scalars(query).first()
+    .limit(1)
+)
+
+
+def visible_rendition_format(session: Session, sha256: str, name: str) -> str | None:
+    """The format of a rendition a visitor may fetch (its photo is public in a public or
+    unlisted album), or None."""
+    return session.scalar(_VISIBLE_RENDITION, {"sha256": sha256, "name": name})
 
 
 ARTICLE_STATUSES = ("draft", "published")

@@ -203,11 +203,14 @@ def _responses(op: Op) -> dict[str, Any]:
     if "{" in op.path:
         responses["404"] = {"description": "Not found (or not yours to see)", **error}
     if op.body == "multipart":
+        ok = {"content": {"application/json": {"schema": OBJ}}}
+        responses["200"] = {"description": "A zip that added no photo: its report", **ok}
         for status, what in (
             ("409", "Duplicate"),
             ("413", "Too large"),
             ("415", "Unsupported"),
             ("422", "Corrupt"),
+            ("507", "The server's disk is full: nothing was kept"),
         ):
             responses[status] = {"description": what, **error}
     return responses

@@ -8,10 +8,15 @@ from __future__ import annotations
 import os
 import shutil
 import time
-import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-TEMP_PREFIX = "tmp-"
+from gallery import tempfiles
+
+TEMP_PREFIX = tempfiles.PREFIX
+WRITING = ".writing"  # the suffix of the marker a process holds while it stores files
+ABANDONED_AFTER = 24 * 3600  # seconds after which a temp file of unknown owner is dropped
 
 
 class LocalStorage:
@@ -26,9 +31,9 @@ class LocalStorage:
             (self.root / name).mkdir(parents=True, exist_ok=True)
 
     def temp_path(self, suffix: str = "") -> Path:
-        """A fresh name in tmp/ that nothing else uses."""
+        """A fresh name in tmp/ that nothing else uses, naming this process as its owner."""
         self.tmp.mkdir(parents=True, exist_ok=True)
-        return self.tmp / f"{TEMP_PREFIX}{uuid.uuid4().hex}{suffix}"
+        return self.tmp / tempfiles.new_name(suffix)
 
     def original_path(self, sha256: str, ext: str) -> Path:
         return self.root / "originals" / _shard(sha256) / f"{sha256}.{ext}"
@@ -46,6 +51,9 @@ class LocalStorage:
         _fsync_file(temp)
         os.replace(temp, final)
         os.chmod(final, 0o444)  # originals are never modified
+        # The rename too must reach the disk before the photo's row is committed: after a
+        # power cut the row would otherwise name an original that never arrived.
+        _fsync_file(final.parent)
         return final
 
     def write_rendition(self, sha256: str, name: str, fmt: str, data: bytes) -> Path:
@@ -55,7 +63,8 @@ class LocalStorage:
         return final
 
     def remove_original(self, sha256: str, ext: str) -> None:
-        """Delete an original (only when emptying the trash: nothing else ever does)."""
+        """Delete an original no row uses: emptying the trash, or an import that failed to
+        store it (disk full) taking back what it put in place; nothing else ever does."""
         self.original_path(sha256, ext).unlink(missing_ok=True)
 
     def remove_renditions(self, sha256: str) -> None:
@@ -73,6 +82,49 @@ class LocalStorage:
                 removed += 1
         return removed
 
+    def clean_abandoned_temp(self, max_age: float = ABANDONED_AFTER) -> int:
+        """Remove temp files whose writer is gone; return the count.
+
+        Gone: a dead process of this host. A file another host wrote, or one named before
+        owners were recorded, goes once it is `max_age` seconds old. A live owner's file
+        stays whatever its age: that process may still rename it into place.
+        """
+        removed = 0
+        for path in self.tmp.glob(f"{TEMP_PREFIX}*") if self.tmp.is_dir() else ():
+            try:
+                alive = tempfiles.owner_alive(path)
+                if alive is False or (alive is None and tempfiles.age(path) > max_age):
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # its owner finished with it meanwhile
+        return removed
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Mark this process as storing files whose rows are not committed yet.
+
+        `gallery check --repair` leaves young files without a row alone while such a
+        marker's owner lives: they may be an import's, a moment before its commit.
+        """
+        marker = self.temp_path(WRITING)
+        marker.touch()
+        try:
+            yield
+        finally:
+            marker.unlink(missing_ok=True)
+
+    def writers_alive(self, max_age: float = ABANDONED_AFTER) -> bool:
+        """Whether a live process (here, or young on another host) holds a `writing` marker."""
+        for marker in self.tmp.glob(f"{TEMP_PREFIX}*{WRITING}") if self.tmp.is_dir() else ():
+            try:
+                alive = tempfiles.owner_alive(marker)
+                if alive or (alive is None and tempfiles.age(marker) <= max_age):
+                    return True
+            except FileNotFoundError:
+                continue
+        return False
+
 
 def write_atomic(final: Path, data: bytes, temp: Path) -> None:
     """Write bytes to `temp`, flush them to disk, then rename over `final`."""
@@ -88,8 +140,12 @@ def write_atomic(final: Path, data: bytes, temp: Path) -> None:
 
 
 def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
+    """Flush a file's bytes, or a folder's entries, to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _shard(sha256: str) -> Path:

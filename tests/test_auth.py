@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from conftest import csrf_of, sign_in
+from sqlalchemy import select
+
+from gallery.models import ApiToken
 
 
 def test_sign_in_and_out(client, users):
@@ -89,3 +92,19 @@ def test_admin_manages_users_in_the_ui(client, users):
     assert "new@school.lv" in page
     audit = client.get("/staff/audit").get_data(as_text=True)
     assert "user.add" in audit and "admin@school.lv" in audit
+
+
+def test_a_token_use_is_noted_to_the_minute(app, client, runner, users):
+    def last_used():
+        with app.extensions["gallery.db"]() as session:
+            return session.scalar(select(ApiToken.last_used_at))
+
+    token = runner.invoke(args=["users", "token", "staff@school.lv"]).output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert last_used() is None
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    noted = last_used()
+    assert noted is not None
+    # Within the minute no second write: reads with a token never queue behind writers.
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert last_used() == noted

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from gallery.ingest.errors import Rejected
+from gallery.ingest.errors import Rejected, disk_full, is_disk_full
 from gallery.storage import LocalStorage
 
 CHUNK = 1024 * 1024
@@ -67,6 +67,11 @@ def receive(source: BinaryIO, storage: LocalStorage, max_bytes: int) -> Received
     try:
         sha, size, head = _copy_hashing(source, temp, max_bytes)
         return Received(temp, sha, size, sniff_format(head))
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise disk_full() from exc
+        raise
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

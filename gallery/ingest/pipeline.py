@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gallery.ingest.accept import EXTENSIONS, Received, receive
 from gallery.ingest.decode import Limits
-from gallery.ingest.errors import Rejected
+from gallery.ingest.errors import Rejected, disk_full, is_disk_full
+from gallery.ingest.filenames import clean_filename
 from gallery.ingest.renditions import Rendered, RenditionSpec
 from gallery.ingest.sources import Source
 from gallery.ingest.workers import Processed, WorkerPool
@@ -27,6 +28,8 @@ from gallery.models import Album, Photo, Rendition
 from gallery.storage import LocalStorage
 
 log = logging.getLogger(__name__)
+
+NOT_TRIED = "not imported: the disk filled up earlier in this import; import it again later"
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Importer:
     pool: WorkerPool
     user: str = ""
     _batch: dict[str, Outcome | None] = field(default_factory=dict)
+    _disk_full: bool = False  # once the disk is full, the rest is not even tried
 
     def run(
         self,
@@ -82,6 +86,11 @@ class Importer:
         on_done: Callable[[Outcome], None] = lambda _outcome: None,
     ) -> list[Outcome]:
         """Import every source; `on_done` hears of each outcome as it is settled."""
+        # While it runs, files it stores before their rows commit are no orphans to check.
+        with self.storage.writing():
+            return self._run(album_id, sources, on_done)
+
+    def _run(self, album_id: int, sources: Iterable[Source], on_done) -> list[Outcome]:
         outcomes: list[Outcome] = []
         window: deque[_Pending] = deque()
         try:
@@ -100,6 +109,9 @@ class Importer:
 
     def _start(self, album_id: int, source: Source) -> _Pending:
         pending = _Pending(source)
+        if self._disk_full:
+            pending.outcome = _rejected(source.label, Rejected("disk_full", NOT_TRIED))
+            return pending
         try:
             pending.received = self._receive(source)
         except Rejected as exc:
@@ -109,7 +121,9 @@ class Importer:
         with self.sessions() as session:
             existing = session.scalar(Photo.in_album_query(album_id, sha))
         if existing is not None:
-            pending.received.temp.unlink(missing_ok=True)
+            # The same bytes again: they heal the original if it went missing (content
+            # addressed, so these are the original), else the temp file just goes.
+            self.storage.put_original(pending.received.temp, sha, pending.received.extension)
             pending.outcome = Outcome(source.label, "duplicate", photo_id=existing)
         elif sha in self._batch:
             pending.received.temp.unlink(missing_ok=True)
@@ -133,6 +147,7 @@ class Importer:
 
     def _settle(self, album_id: int, pending: _Pending, on_done) -> Outcome:
         outcome = pending.outcome or self._finish(album_id, pending)
+        self._disk_full = self._disk_full or outcome.code == "disk_full"
         on_done(outcome)
         return outcome
 
@@ -157,11 +172,33 @@ class Importer:
         return outcome
 
     def _store(self, album_id: int, pending: _Pending, processed: Processed) -> Outcome:
-        received = pending.received
-        self.storage.put_original(received.temp, received.sha256, received.extension)
-        write_renditions(self.storage, received.sha256, processed.rendered)
-        photo_id, is_new = self._commit(album_id, pending.source, received, processed)
-        return Outcome(pending.source.label, "imported" if is_new else "duplicate", photo_id)
+        received, label = pending.received, pending.source.label
+        brought = not self.storage.original_path(received.sha256, received.extension).exists()
+        try:
+            self.storage.put_original(received.temp, received.sha256, received.extension)
+            write_renditions(self.storage, received.sha256, processed.rendered)
+            photo_id, is_new = self._commit(album_id, pending.source, received, processed)
+        except Exception as exc:  # a full disk, mostly: leave nothing of this file behind
+            received.temp.unlink(missing_ok=True)
+            if brought:
+                self._discard_unused(received)
+            if not is_disk_full(exc):
+                raise
+            log.warning("disk full while storing %s: %s", label, exc)
+            return _rejected(label, disk_full())
+        return Outcome(label, "imported" if is_new else "duplicate", photo_id)
+
+    def _discard_unused(self, received: Received) -> None:
+        """Remove the original and renditions of a failed store, unless a photo row uses them.
+
+        Only called by the import that brought the original: one that found it in place
+        (another album's photo, or a concurrent import of the same bytes) leaves it be.
+        """
+        with self.sessions() as session:
+            used = session.scalar(select(Photo.id).where(Photo.sha256 == received.sha256))
+        if used is None:
+            self.storage.remove_renditions(received.sha256)
+            self.storage.remove_original(received.sha256, received.extension)
 
     def _commit(
         self, album_id: int, source: Source, received: Received, processed: Processed
@@ -192,7 +229,7 @@ def new_photo(
     gps = meta.gps
     return Photo(
         album_id=album.id,
-        filename=clean_filename(filename),
+        filename=clean_filename(filename, fallback=_fallback_name(received)),
         sha256=received.sha256,
         format=received.format,
         byte_size=received.size,
@@ -228,6 +265,11 @@ def rebuild_renditions(
     photo_ids: list[int],
 ) -> list[Outcome]:
     """Render these photos' originals again and replace their rendition files and rows."""
+    with storage.writing():
+        return _rebuild_renditions(sessions, storage, settings, pool, photo_ids)
+
+
+def _rebuild_renditions(sessions, storage, settings, pool, photo_ids) -> list[Outcome]:
     with sessions() as session:
         photos = session.scalars(select(Photo).where(Photo.id.in_(photo_ids))).all()
         originals = {p.sha256: p.format for p in photos}
@@ -248,7 +290,8 @@ def _replace_renditions(sessions, storage, pool, sha: str, future: Future) -> Ou
         rendered = pool.result(future).rendered
     except Rejected as exc:
         return _rejected(sha, exc)
-    storage.remove_renditions(sha)
+    # New files first (atomic renames over the old names), then the rows, then the files no
+    # row names any more: a crash at any point leaves every row with its file.
     write_renditions(storage, sha, rendered)
     with sessions() as session, session.begin():
         photos = session.scalars(select(Photo).where(Photo.sha256 == sha)).all()
@@ -257,6 +300,10 @@ def _replace_renditions(sessions, storage, pool, sha: str, future: Future) -> Ou
         session.flush()  # delete the old rows before the new ones take their names
         for photo in photos:
             photo.renditions.extend(rendition_rows(rendered))
+    keep = {storage.rendition_path(sha, r.name, r.format) for r in rendered.renditions}
+    for path in storage.rendition_path(sha, "x", "jpeg").parent.iterdir():
+        if path not in keep:
+            path.unlink(missing_ok=True)
     return Outcome(sha, "rendered")
 
 
@@ -274,17 +321,13 @@ def rendition_rows(rendered: Rendered) -> list[Rendition]:
     ]
 
 
-def clean_filename(name: str) -> str:
-    """A file name safe to store and show: its last path part, printable, at most 255 chars."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(
-        ch for ch in name if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e"
-    )
-    return name.strip()[:255] or "unnamed"
+def _fallback_name(received: Received) -> str:
+    """The name of a photo sent without a usable one: short, unique enough, truthful."""
+    return f"photo-{received.sha256[:8]}.{received.extension}"
 
 
 def _rejected(label: str, exc: Rejected) -> Outcome:
     return Outcome(label, "rejected", code=exc.code, error=exc.message)
 
 
-__all__ = ["EXTENSIONS", "Importer", "IngestSettings", "Outcome"]
+__all__ = ["EXTENSIONS", "Importer", "IngestSettings", "Outcome", "clean_filename"]

@@ -15,6 +15,7 @@ import resource
 import signal
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,9 +70,12 @@ def start_forkserver() -> None:
     multiprocessing.forkserver.ensure_running()
 
 
-def _limit_worker(memory_mb: int, vips_threads: int) -> None:
+def _limit_worker(memory_mb: int, vips_threads: int, niceness: int = 0) -> None:
     """Worker start-up: cap its memory, leave Ctrl-C to the parent, quiet exifread."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Below the web server's priority: a visitor's page never waits for a decode, which
+    # takes what CPU is left (all of it when nobody browses).
+    os.nice(niceness)
     # exifread warns on every odd file; metadata.py already logs what it skips.
     logging.getLogger("exifread").setLevel(logging.ERROR)
     cap = memory_mb * 1024 * 1024
@@ -93,14 +97,19 @@ def vips_threads_per_worker(workers: int) -> int:
 class WorkerPool:
     """A bounded pool of decode processes with per-file time limits."""
 
-    def __init__(self, workers: int, memory_mb: int, timeout: float) -> None:
+    def __init__(self, workers: int, memory_mb: int, timeout: float, niceness: int = 0) -> None:
         self.workers = workers
         self.timeout = timeout
-        self._pool = ProcessPool(
-            max_workers=workers,
+        self.memory_mb = memory_mb
+        self.niceness = niceness
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPool:
+        return ProcessPool(
+            max_workers=self.workers,
             max_tasks=TASKS_PER_WORKER,
             initializer=_limit_worker,
-            initargs=(memory_mb, vips_threads_per_worker(workers)),
+            initargs=(self.memory_mb, vips_threads_per_worker(self.workers), self.niceness),
             context=_worker_context(),
         )
 
@@ -112,10 +121,21 @@ class WorkerPool:
             workers or worker_count(config),
             config["WORKER_MEMORY_MB"],
             config["WORKER_TIMEOUT"],
+            config["WORKER_NICE"],
         )
 
     def submit(self, path: Path, fmt: str, spec: RenditionSpec, limits: Limits) -> Future:
-        return self._pool.schedule(process_image, (path, fmt, spec, limits), timeout=self.timeout)
+        if not self._pool.active:
+            # pebble gives the whole pool up when a worker dies while no file is running
+            # (killed, or the OOM killer's pick): start a new one rather than fail every
+            # file from now on.
+            log.warning("the decode pool broke (a worker died between files); starting anew")
+            self._pool.stop()
+            self._pool = self._new_pool()
+        args = (path, fmt, spec, limits)
+        future = self._pool.schedule(process_image, args, timeout=self.timeout)
+        future.args = args  # type: ignore[attr-defined]  # to submit again, see result()
+        return future
 
     def result(self, future: Future) -> Processed:
         """The worker's answer, or a `Rejected` that says why it failed."""
@@ -123,6 +143,12 @@ class WorkerPool:
             return future.result()
         except Rejected:
             raise
+        except BrokenProcessPool:  # the pool broke under this file, not because of it
+            if getattr(future, "retried", False):
+                raise Rejected("decoder_failed", "the decode workers kept failing") from None
+            again = self.submit(*future.args)  # type: ignore[attr-defined]
+            again.retried = True  # type: ignore[attr-defined]
+            return self.result(again)
         except FutureTimeout:
             raise Rejected(
                 "decoder_failed", f"decoding took longer than {self.timeout:g} s and was stopped"

@@ -35,6 +35,7 @@ __all__ = [
     "Results",
     "SearchIndex",
     "check",
+    "check_index",
     "index_photos",
     "init_app",
     "parse_query",
@@ -114,8 +115,12 @@ class Drift:
 
 
 def check(session: Session, *, repair: bool = False) -> Drift:
+    """Compare the app's index with the database; mend it if asked."""
+    return check_index(get_index(), session, repair=repair)
+
+
+def check_index(index: SearchIndex, session: Session, *, repair: bool = False) -> Drift:
     """Compare each photo's indexed fingerprint with the database's; mend it if asked."""
-    index = get_index()
     indexed = index.stored_digests(wait=None)
     missing, stale, seen = [], [], set()
     for photo in all_photos(session):

@@ -33,6 +33,7 @@ from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
+from gallery.ingest.errors import is_disk_full
 from gallery.search.documents import album_photo_ids, all_photos, load_photos, photo_document
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import SCHEMA_VERSION, build_schema, whoosh_fields
@@ -198,6 +199,8 @@ class SearchIndex:
         try:
             self._apply_jobs(self._index(), jobs)
         except DAMAGE as exc:
+            if is_disk_full(exc):  # the index is as it was: keep it, `check --repair` mends
+                raise
             log.error("search index damaged while writing (%s); rebuilding it", exc)
             release_damaged()
             with self._search_lock:
@@ -256,10 +259,14 @@ class SearchIndex:
         except BaseException:
             w.cancel()
             raise
-        if mergetype is None:
-            w.commit()
-        else:
-            w.commit(mergetype=mergetype)
+        try:
+            if mergetype is None:
+                w.commit()
+            else:
+                w.commit(mergetype=mergetype)
+        except BaseException:
+            _unlock(w)
+            raise
 
     # Reading ---------------------------------------------------------------------
 
@@ -301,3 +308,13 @@ def release_damaged() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()
+
+
+def _unlock(writer: Any) -> None:
+    """Unlock the index after a failed commit (a full disk...): Whoosh unlocks on success
+    only, and a lock this process keeps would stall every later write, here and elsewhere."""
+    try:
+        writer.cancel()
+    except Exception:  # half-committed: cancelling fails too, the lock must go all the same
+        if writer.writelock is not None:
+            writer.writelock.release()

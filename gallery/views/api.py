@@ -14,7 +14,7 @@ from gallery.auth import current_user, is_staff, require_role
 from gallery.db import get_session
 from gallery.imports import import_report, import_upload
 from gallery.ingest.accept import EXTENSIONS
-from gallery.ingest.errors import STATUS, Rejected
+from gallery.ingest.errors import DISK_FULL, STATUS, Rejected
 from gallery.models import Album, Photo
 from gallery.representations import album_to_dict, photo_to_dict
 
@@ -133,7 +133,7 @@ def album_upload(slug: str):
     audit_imports(album, outcomes)
     if len(outcomes) == 1 and not outcomes[0].label.count("!/"):
         return _single_upload(outcomes[0])
-    return _batch_upload(outcomes), 201
+    return _batch_upload(outcomes)
 
 
 @bp.put("/albums/<slug>/order")
@@ -308,15 +308,20 @@ def _single_upload(outcome):
     return error(STATUS[outcome.code], outcome.code, outcome.error)
 
 
-def _batch_upload(outcomes) -> dict:
+def _batch_upload(outcomes):
+    """A zip's report: 201 when it added photos, 200 when it added none (all duplicates or
+    refused); 507 when the disk filled up, naming the photos stored before it did."""
     session = get_session()
-    imported = [session.get(Photo, o.photo_id) for o in outcomes if o.status == "imported"]
     report = import_report(outcomes)
-    return {
+    if any(o.code == "disk_full" for o in outcomes):
+        return error(507, "disk_full", DISK_FULL, imported=report["imported"])
+    imported = [session.get(Photo, photo_id) for photo_id in report["imported"]]
+    body = {
         "photos": [photo_to_dict(p, staff=True) for p in imported],
         "duplicates": report["duplicates"],
         "rejected": report["rejected"],
     }
+    return body, 201 if imported else 200
 
 
 def audit_imports(album: Album, outcomes) -> None:

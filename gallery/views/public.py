@@ -7,7 +7,6 @@ drafts and private albums here too, under a banner saying who else can.
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 from babel.dates import format_date
@@ -29,7 +28,9 @@ from gallery.db import get_session
 from gallery.httpcache import validated
 from gallery.i18n import current_language, gettext, ngettext
 from gallery.ingest.accept import EXTENSIONS
-from gallery.models import Album, Photo, Rendition, visible_rendition
+from gallery.ingest.filenames import content_disposition, download_name
+from gallery.models import Album, Photo, Rendition, visible_rendition_format
+from gallery.pagecache import visitor_lookup, visitor_page
 from gallery.photo_facts import camera_facts
 from gallery.representations import rendition_url
 from gallery.tiles import GAP, TileTexts, album_grid, fitting, largest, srcset
@@ -57,15 +58,15 @@ def _config(name: str):
 
 @bp.get("/")
 def index():
-    return _album_list(year=None)
+    return _page(visitor_page(lambda: _album_list(year=None)))
 
 
 @bp.get("/years/<int:year>")
 def year(year: int):
-    return _album_list(year=year)
+    return _page(visitor_page(lambda: _album_list(year=year)))
 
 
-def _album_list(year: int | None) -> Response:
+def _album_list(year: int | None) -> str:
     try:
         after = album_list.Cursor.parse(request.args.get("after"))
         before = album_list.Cursor.parse(request.args.get("before"))
@@ -78,7 +79,7 @@ def _album_list(year: int | None) -> Response:
     page = album_list.list_page(
         session, _config("ALBUMS_PER_PAGE"), year=year, after=after, before=before
     )
-    return _page(render_template("index.html", page=page, years=years, year=year))
+    return render_template("index.html", page=page, years=years, year=year)
 
 
 def _album_or_404(slug: str) -> Album:
@@ -95,6 +96,10 @@ def _key(album: Album) -> str | None:
 
 @bp.get("/albums/<slug>")
 def album(slug: str):
+    return _page(visitor_page(lambda: _album_page(slug)))
+
+
+def _album_page(slug: str) -> str:
     found, staff = _album_or_404(slug), is_staff()
     photos = site.album_card_rows(get_session(), found.id, staff=staff)
     key = _key(found)
@@ -106,7 +111,7 @@ def album(slug: str):
         not_public=gettext("Not public"),
     )
     rows = album_grid(photos, _config("ALBUM_ROW_HEIGHT"), texts)
-    html = render_template(
+    return render_template(
         "album.html",
         album=found,
         rows=rows,
@@ -116,7 +121,6 @@ def album(slug: str):
         staff=staff,
         gap=GAP,
     )
-    return _page(html)
 
 
 def _photo_or_404(slug: str, photo_id: int) -> tuple[Album, Photo]:
@@ -131,10 +135,14 @@ def _photo_or_404(slug: str, photo_id: int) -> tuple[Album, Photo]:
 
 @bp.get("/albums/<slug>/photos/<int:photo_id>")
 def photo(slug: str, photo_id: int):
+    return _page(visitor_page(lambda: _photo_page(slug, photo_id)))
+
+
+def _photo_page(slug: str, photo_id: int) -> str:
     found, photo = _photo_or_404(slug, photo_id)
     staff, session = is_staff(), get_session()
     card = site.cards_by_id(session, [photo.id], staff=staff)[photo.id]
-    html = render_template(
+    return render_template(
         "photo.html",
         album=found,
         photo=photo,
@@ -150,7 +158,6 @@ def photo(slug: str, photo_id: int):
         base_url=_base_url(),
         language=current_language(),
     )
-    return _page(html)
 
 
 @bp.get("/albums/<slug>/photos/<int:photo_id>/original")
@@ -163,10 +170,11 @@ def original(slug: str, photo_id: int):
     path = storage.original_path(photo.sha256, EXTENSIONS[photo.format])
     if not path.exists():
         abort(404)
-    name = Path(photo.filename).name or f"{photo.sha256}.{EXTENSIONS[photo.format]}"
-    response = send_file(
-        path, MIMETYPES[photo.format], as_attachment=True, download_name=name, conditional=True
-    )
+    # The type comes from the sniffed format, never the name; the name only from the
+    # cleaned display name, with the real format's extension (a polyglot stays an image).
+    response = send_file(path, MIMETYPES[photo.format], conditional=True)
+    name = download_name(photo.filename or f"{photo.sha256}", photo.format)
+    response.headers["Content-Disposition"] = content_disposition(name)
     # The bytes never change but the permission may: revalidate (cheap: the ETag is stable).
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -177,13 +185,18 @@ def original(slug: str, photo_id: int):
 def rendition(sha256: str, name: str):
     """A rendition visitors may see (or any, for staff: their pages show drafts too)."""
     staff = is_staff()
-    found = visible_rendition(get_session(), sha256, name)
-    if found is None and staff:
-        query = select(Rendition).join(Photo).where(Photo.sha256 == sha256, Rendition.name == name)
-        found = get_session().scalars(query.limit(1)).first()
-    if found is None:
+    fmt = visitor_lookup(
+        ("rendition", sha256, name), lambda: visible_rendition_format(get_session(), sha256, name)
+    )
+    if fmt is None and staff:
+        query = select(Rendition.format).join(Photo)
+        query = query.where(Photo.sha256 == sha256, Rendition.name == name)
+        fmt = get_session().scalar(query.limit(1))
+    if fmt is None:
         abort(404)
-    path = current_app.extensions["gallery.storage"].rendition_path(sha256, name, found.format)
+    path = current_app.extensions["gallery.storage"].rendition_path(sha256, name, fmt)
+    if not path.is_file():  # lost or damaged: missing until `gallery check --repair` renders it
+        abort(404)
     # The URL names the content's hash, so the file behind it never changes.
     response = send_file(path, mimetype="image/jpeg", max_age=YEAR, conditional=True)
     scope = "private" if staff else "public"
@@ -195,6 +208,11 @@ def rendition(sha256: str, name: str):
 @bp.get("/feed.atom")
 def feed_atom():
     """The newest public albums as an Atom feed."""
+    document = visitor_page(_feed_document)
+    return validated(Response(document, mimetype="application/atom+xml"), private=False)
+
+
+def _feed_document() -> bytes:
     session, base = get_session(), _base_url()
     query = album_list.listed().order_by(
         Album.published_at.desc().nulls_last(), Album.created_at.desc()
@@ -203,14 +221,13 @@ def feed_atom():
     covers = album_list.covers(session, albums)
     counts = album_list.visible_counts(session, [a.id for a in albums])
     entries = [_entry(a, covers.get(a.id), counts.get(a.id, 0), base) for a in albums]
-    document = feed.atom(
+    return feed.atom(
         title=gettext("Gallery"),
         site_url=base + "/",
         feed_url=base + "/feed.atom",
         author=gettext("Gallery"),
         entries=entries,
     )
-    return validated(Response(document, mimetype="application/atom+xml"), private=False)
 
 
 def _entry(album: Album, cover: site.PhotoCard | None, count: int, base: str) -> feed.Entry:

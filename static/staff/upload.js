@@ -144,7 +144,7 @@ function settle(item, code, body) {
     store.put([body.photo]);
     store.resyncSoon();
     show(item);
-  } else if (code === 201 && body && body.photos) {
+  } else if ((code === 200 || code === 201) && body && body.photos) { // a zip's report
     settleZip(item, body);
   } else if (code === 409) {
     const known = store.byId(body?.error?.photo_id);

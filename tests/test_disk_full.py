@@ -1,0 +1,296 @@
+"""A full disk, for real: small tmpfs mounts under a running `gallery serve`.
+
+The uploads directory (originals, renditions, tmp), the SQLite database and the search
+index each live on a tmpfs of their own, filled to a chosen number of free bytes. Running
+out of space while the upload is copied to tmp/, while its renditions are written, or while
+SQLite commits its row answers 507 with the DESIGN.md error shape and plain words, and
+leaves nothing behind; visitors get their pages all along; once there is room again, the
+same upload goes in. A full index disk costs only that photo's index entry, which
+`gallery check --repair` mends. `gallery import` says the same and stops. The tests run
+as root (as in CI): a mount that fails is a failure, with the reason, never a skip.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from upload_client import ALBUM, Site, staff_site
+
+UPLOADS_KIB = 8192
+DATABASE_KIB = 4096
+INDEX_KIB = 2048
+INDEX_FAILED = "search index update failed"  # what the server logs when a write fails
+SPARE = 16 * 1024  # what the renditions test leaves beyond the upload's two temp copies
+
+
+@contextmanager
+def small_disk(path: Path, kib: int) -> Iterator[Path]:
+    """A tmpfs of `kib` KiB mounted at `path` for the duration."""
+    path.mkdir(parents=True, exist_ok=True)
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(path)]
+    done = subprocess.run(mount, capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(
+            f"could not mount a {kib} KiB tmpfs at {path} ({done.stderr.strip()}): the "
+            "disk-full tests need root and tmpfs, as the CI machine has"
+        )
+    try:
+        yield path
+    finally:
+        if subprocess.run(["umount", str(path)]).returncode != 0:
+            holders = _holders(path)
+            subprocess.run(["umount", "--lazy", str(path)], check=True)  # never leave it
+            raise AssertionError(f"still open on {path} at the end of the test: {holders}")
+
+
+def _holders(path: Path) -> list[str]:
+    """Which processes hold which files under `path` open (from /proc), for the message."""
+    found = []
+    for link in Path("/proc").glob("[0-9]*/fd/*"):
+        try:
+            target = str(link.readlink())
+        except OSError:
+            continue
+        if target.startswith(str(path)):
+            found.append(f"pid {link.parts[2]}: {target}")
+    for maps in Path("/proc").glob("[0-9]*/maps"):
+        try:
+            mapped = {line.split()[-1] for line in maps.read_text().splitlines()}
+        except OSError:
+            continue
+        found += [f"pid {maps.parts[2]} maps {m}" for m in mapped if m.startswith(str(path))]
+    return found
+
+
+@contextmanager
+def filled(disk: Path, leave: int = 0) -> Iterator[None]:
+    """Fill the file system at `disk` until `leave` bytes are free; empty it again after."""
+    filler = disk / "filler"
+    try:
+        with open(filler, "wb") as out:
+            remaining = shutil.disk_usage(disk).free - leave
+            while remaining > 0:
+                remaining -= out.write(b"\0" * min(remaining, 1024 * 1024))
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC, exc  # rounding to pages: full is full enough
+    try:
+        yield
+    finally:
+        filler.unlink()
+
+
+def _jpeg(seed: int, size=(64, 48), noise=False) -> bytes:
+    """A JPEG of its own: plain, or of noise (big, and compressing badly, like a photo)."""
+    if noise:
+        pixels = random.Random(seed).randbytes(size[0] * size[1] * 3)
+        image = Image.frombytes("RGB", size, pixels)
+    else:
+        image = Image.new("RGB", size, (seed * 40 % 256, 90, 160))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def disks(tmp_path_factory) -> Iterator[tuple[Path, Path, Path, Path]]:
+    root = tmp_path_factory.mktemp("disk-full")
+    with (
+        small_disk(root / "uploads", UPLOADS_KIB) as uploads,
+        small_disk(root / "db", DATABASE_KIB) as database,
+        small_disk(root / "index", INDEX_KIB) as index,
+    ):
+        yield root, uploads, database, index
+
+
+def _settings(disks) -> dict[str, str]:
+    _root, uploads, database, index = disks
+    url = f"sqlite:///{database / 'gallery.sqlite3'}"
+    return {"UPLOADS_DIR": str(uploads), "DATABASE_URL": url, "INDEX_DIR": str(index)}
+
+
+@pytest.fixture(scope="module")
+def site(disks) -> Iterator[tuple[Site, dict]]:
+    """The gallery serving from the small disks, with one photo visitors can see."""
+    config = _settings(disks)
+    env = {f"GALLERY_{name}": value for name, value in config.items()}
+    with staff_site(disks[0] / "data", env=env, **config) as s:
+        first = s.upload(_jpeg(0), "first.jpg")
+        assert first.status == 201, first.body
+        yield s, first.json()["photo"]
+
+
+class Visitors:
+    """Visitors browsing in a thread all the while: albums, photo page, image, search."""
+
+    def __init__(self, site: Site, photo: dict) -> None:
+        rendition = next(iter(photo["renditions"].values()))["url"]
+        album = f"/albums/{ALBUM}"
+        self.paths = ["/", album, f"{album}/photos/{photo['id']}", rendition, "/search?q=x"]
+        self.site, self.answers = site, []
+        self._stop = threading.Event()
+
+    def __enter__(self) -> Visitors:
+        self._thread = threading.Thread(target=self._browse)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        assert len(self.answers) >= len(self.paths), self.answers
+        assert {status for _path, status in self.answers} == {200}, self.answers
+
+    def _browse(self) -> None:
+        while not self._stop.is_set():
+            for path in self.paths:
+                self.answers.append((path, self.site.get(path).status))
+
+
+def _assert_disk_full(answer) -> None:
+    assert answer.status == 507, (answer.status, answer.body)
+    error = answer.json()["error"]
+    assert error["code"] == "disk_full" and "disk is full" in error["message"], error
+
+
+def _assert_nothing_left(site: Site, uploads: Path, photos_before: list) -> None:
+    assert _photos(site) == photos_before
+    kept = {p["sha256"] for p in photos_before}
+    assert {p.name.split(".")[0] for p in (uploads / "originals").rglob("*.*")} == kept
+    assert {p.name for p in (uploads / "renditions").glob("*/*/*")} == kept
+    assert [p.name for p in (uploads / "tmp").iterdir()] == []
+
+
+def _photos(site: Site) -> list[dict]:
+    return site.get(f"/api/v1/albums/{ALBUM}/photos", staff=True).json()["photos"]
+
+
+def _log(site: Site) -> str:
+    return (site.data / "serve.log").read_text()
+
+
+def test_no_room_for_the_upload_itself(site, disks):
+    (s, photo), uploads = site, disks[1]
+    before, payload = _photos(s), _jpeg(1, (400, 300), noise=True)
+    with Visitors(s, photo), filled(uploads):
+        for name in ("a.jpg", "b.jpg", "c.jpg"):
+            _assert_disk_full(s.upload(payload, name))
+        _assert_nothing_left(s, uploads, before)
+    again = s.upload(payload, "a.jpg")  # room again: the same upload goes in
+    assert again.status == 201, again.body
+
+
+def test_no_room_for_the_renditions(site, disks):
+    (s, photo), uploads = site, disks[1]
+    before, payload = _photos(s), _jpeg(2, (800, 600), noise=True)
+    # Room for the upload's two copies in tmp/ (one becomes the original), not for more.
+    with Visitors(s, photo), filled(uploads, leave=2 * len(payload) + SPARE):
+        _assert_disk_full(s.upload(payload, "big.jpg"))
+        _assert_nothing_left(s, uploads, before)
+    assert "disk full while storing big.jpg" in _log(s)  # it failed past tmp/, as meant
+    assert s.upload(payload, "big.jpg").status == 201
+
+
+def test_no_room_for_the_database(site, disks):
+    (s, photo), uploads, database = site, disks[1], disks[2]
+    before, payload = _photos(s), _jpeg(3, (300, 200))
+    _empty_the_write_ahead_log(database / "gallery.sqlite3")
+    with Visitors(s, photo), filled(database):
+        _assert_disk_full(s.upload(payload, "row.jpg"))
+        _assert_nothing_left(s, uploads, before)  # the original and renditions taken back
+        caption = json.dumps({"caption": "Sports day"}).encode()
+        headers = {"Content-Type": "application/json"}
+        edit = s.request(f"/api/v1/photos/{photo['id']}", caption, headers, method="PATCH")
+        assert edit.status == 507 and edit.json()["error"]["code"] == "disk_full", edit.body
+    assert "database or disk is full" in _log(s)
+    assert s.upload(payload, "row.jpg").status == 201
+    assert "Traceback" not in _log(s)
+
+
+def test_cli_import_says_so_and_stops(site, disks, tmp_path):
+    (s, _photo), uploads = site, disks[1]
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for n in range(6):
+        (folder / f"IMG_{n}.jpg").write_bytes(_jpeg(10 + n, (200, 150)))
+    before = _photos(s)
+    with filled(uploads):
+        full = _gallery(s, disks, "import", "--album", ALBUM, "--json", str(folder))
+        assert full.returncode == 1, full.stderr
+        assert "the disk is full: the import stopped" in full.stderr
+        rejected = json.loads(full.stdout)["rejected"]
+        assert [r["code"] for r in rejected] == ["disk_full"] * 6
+        assert "filled up earlier" in rejected[-1]["error"]  # the last one was not tried
+        _assert_nothing_left(s, uploads, before)
+    done = _gallery(s, disks, "import", "--album", ALBUM, "--json", str(folder))
+    assert done.returncode == 0 and len(json.loads(done.stdout)["imported"]) == 6
+
+
+def test_no_room_for_the_search_index(site, disks):
+    """The photo is stored (the database is the truth); only its index entry waits."""
+    (s, photo), index = site, disks[3]
+    failures = _log(s).count(INDEX_FAILED)
+    with Visitors(s, photo), filled(index):
+        unindexed = s.upload(_jpeg(4), "unindexed.jpg")
+        assert unindexed.status == 201, unindexed.body
+        # The answer may come before the index write is tried (a request waits for it at
+        # most SEARCH_WAIT s): keep the disk full until the server has tried and failed.
+        _wait_until(lambda: _log(s).count(INDEX_FAILED) > failures)
+    indexed = s.upload(_jpeg(5), "indexed.jpg")  # room again: the index takes writes again
+    assert indexed.status == 201, indexed.body
+    problems = _gallery_check(s, disks)["problems"]  # the index kept all it had
+    assert [p["photo_id"] for p in problems] == [unindexed.json()["photo"]["id"]], problems
+    assert "index" in problems[0]["message"], problems
+    assert _gallery_check(s, disks, "--repair")["ok"]
+    assert _gallery_check(s, disks)["ok"]
+
+
+def _wait_until(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"still not so after {seconds} s"
+        time.sleep(0.1)
+
+
+def _gallery_check(site: Site, disks, *options: str) -> dict:
+    """`gallery check --json`: a report of every problem; exit 1 while one is left."""
+    done = _gallery(site, disks, "check", "--json", *options)
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)
+
+
+def _gallery(site: Site, disks, *args: str) -> subprocess.CompletedProcess:
+    """The `gallery` command on the small disks, in its own process as people run it (and
+    so that nothing of it holds files open on a disk about to be unmounted)."""
+    env = {**os.environ, **{f"GALLERY_{k}": v for k, v in _settings(disks).items()}}
+    command = [sys.executable, "-m", "gallery", "--data", str(site.data), *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+
+def _empty_the_write_ahead_log(database: Path) -> None:
+    """Checkpoint and truncate the WAL, so the next commit must grow it on the full disk
+    (SQLite otherwise reuses the WAL's old room, and a small commit needs no new space)."""
+    connection = sqlite3.connect(database, timeout=10)
+    try:
+        for _attempt in range(50):  # a reader of the server's may hold it for a moment
+            busy, _pages, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+            time.sleep(0.1)
+    finally:
+        connection.close()
+    raise AssertionError("a reader kept the write-ahead log from being truncated for 5 s")

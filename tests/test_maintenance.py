@@ -1,0 +1,299 @@
+"""`gallery check [--repair]` on problems made by hand; temp files and their owners."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from gallery import create_app, db, maintenance, photos, search
+from gallery.models import Photo
+from gallery.repair import quarantine
+from gallery.storage import LocalStorage
+
+
+@pytest.fixture
+def stocked(app, runner, make_jpeg):
+    """Three photos in album 'sports-day', imported for real; their (id, sha256, file name)."""
+    for n in range(3):
+        make_jpeg(f"IMG_{n}.jpg", size=(900, 600), color=(60 * n, 90, 200))
+    folder = make_jpeg("IMG_0.jpg", size=(900, 600), color=(0, 90, 200)).parent
+    result = runner.invoke(args=["import", "--album", "sports-day", str(folder)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = db.get_session().execute(select(Photo.id, Photo.sha256, Photo.filename))
+        return [tuple(row) for row in rows]
+
+
+def _check(runner, *options):
+    return runner.invoke(args=["check", *options])
+
+
+def _storage(app) -> LocalStorage:
+    return app.extensions["gallery.storage"]
+
+
+def _original(app, sha: str) -> Path:
+    return _storage(app).original_path(sha, "jpg")
+
+
+def _quarantined(app, folder: str) -> list[Path]:
+    root = _storage(app).root / "quarantine"
+    return sorted(p for p in root.glob(f"*/{folder}/**/*") if p.is_file())
+
+
+def test_a_sound_gallery_passes(stocked, runner):
+    result = _check(runner)
+    assert result.exit_code == 0, result.output
+    assert "checked 3 photos, 3 originals" in result.output and "no problems" in result.output
+
+
+def test_a_changed_byte_in_an_original_is_found_and_set_aside_never_deleted(app, stocked, runner):
+    photo_id, sha, name = stocked[0]
+    path = _original(app, sha)
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    data[200] ^= 0xFF  # bit rot: same size, other bytes
+    path.write_bytes(bytes(data))
+
+    result = _check(runner)
+    line = f"photo {photo_id} (album 'sports-day', {name}): original's bytes no longer match"
+    assert result.exit_code == 1 and line in result.output
+    assert _check(runner, "--quick").exit_code == 0  # same size: only hashing sees it
+
+    repaired = _check(runner, "--repair")
+    assert repaired.exit_code == 1, repaired.output  # the photo still has no sound original
+    (kept,) = _quarantined(app, "damaged")
+    assert kept.read_bytes() == bytes(data) and not path.exists()
+    notes = (kept.parents[4] / "why.txt").read_text()
+    assert f"photo {photo_id}" in notes and "no longer match" in notes
+    with app.app_context():  # the database is the source of truth: the row stays
+        assert db.get_session().get(Photo, photo_id) is not None
+    assert _storage(app).rendition_path(sha, "320", "jpeg").is_file()  # still shown
+    again = _check(runner)
+    assert again.exit_code == 1 and "original is missing (its damaged bytes are in" in again.output
+
+
+def test_a_truncated_original_is_found_by_the_quick_check(app, stocked, runner):
+    _, sha, _ = stocked[1]
+    path = _original(app, sha)
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes()[:-100])
+    result = _check(runner, "--quick")
+    assert result.exit_code == 1 and "bytes, it was" in result.output
+    assert "hashed" not in result.output
+
+
+def test_deleted_and_damaged_renditions_are_rendered_again(app, client, stocked, runner):
+    _, sha, _ = stocked[0]
+    storage = _storage(app)
+    runner.invoke(args=["albums", "set", "sports-day", "--visibility", "public"])
+    storage.rendition_path(sha, "640", "jpeg").unlink()
+    assert client.get(f"/media/{sha}/640.jpg").status_code == 404  # not a server error
+    small = storage.rendition_path(sha, "320", "jpeg")
+    small.write_bytes(small.read_bytes()[:500])
+
+    result = _check(runner)
+    assert result.exit_code == 1
+    assert "rendition 640 is missing" in result.output
+    assert "rendition 320 is 500 bytes" in result.output
+    repaired = _check(runner, "--repair")
+    assert repaired.exit_code == 0, repaired.output
+    assert repaired.output.count("rendered again from the original") == 2
+    for name in ("320", "640"):
+        with Image.open(storage.rendition_path(sha, name, "jpeg")) as image:
+            image.load()  # the whole file decodes
+    assert _check(runner).exit_code == 0
+    with client.get(f"/media/{sha}/640.jpg") as served:
+        assert served.status_code == 200
+
+
+def test_a_missing_original_is_reported_and_an_import_of_the_same_file_puts_it_back(
+    app, stocked, runner, make_jpeg
+):
+    photo_id, sha, name = stocked[2]
+    saved = _original(app, sha).read_bytes()
+    _original(app, sha).unlink()
+    shutil.rmtree(_storage(app).rendition_path(sha, "x", "jpeg").parent)
+
+    result = _check(runner, "--repair")
+    assert result.exit_code == 1
+    assert f"photo {photo_id} (album 'sports-day', {name}): original is missing" in result.output
+    assert "cannot be rebuilt: restore it from a backup" in result.output
+    assert "cannot be rendered: its original is not sound" in result.output
+    with app.app_context():
+        assert db.get_session().get(Photo, photo_id) is not None
+
+    again = make_jpeg("again/copy.jpg")
+    again.write_bytes(saved)
+    imported = runner.invoke(args=["import", "--album", "sports-day", str(again), "--json"])
+    assert json.loads(imported.output)["duplicates"][0]["photo_id"] == photo_id
+    assert _original(app, sha).read_bytes() == saved
+    assert _check(runner, "--repair").exit_code == 0  # renditions made from it again
+    assert _check(runner).exit_code == 0
+
+
+def test_orphans_are_quarantined_or_deleted_and_can_be_imported_again(
+    app, stocked, runner, make_jpeg
+):
+    storage = _storage(app)
+    loose = make_jpeg("loose.jpg", color=(1, 2, 3)).read_bytes()
+    sha = hashlib.sha256(loose).hexdigest()
+    orphan = storage.original_path(sha, "jpg")
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(loose)  # as an import killed before its commit leaves it
+    storage.write_rendition(sha, "320", "jpeg", b"derived")
+    stray = storage.root / "originals" / "notes.txt"
+    stray.write_text("not a photo")
+
+    result = _check(runner)
+    assert result.exit_code == 1
+    origin = f"originals/{sha[:2]}/{sha[2:4]}/{sha}.jpg: original of no photo (its bytes match"
+    assert origin in result.output
+    assert f"{sha}/320.jpg: rendition of no photo" in result.output
+    assert "originals/notes.txt: not a file the gallery stores" in result.output
+
+    assert _check(runner, "--repair").exit_code == 0
+    assert _check(runner).exit_code == 0
+    (kept,) = _quarantined(app, "orphan")
+    assert kept.read_bytes() == loose and not orphan.exists()
+    assert [p.name for p in _quarantined(app, "unknown")] == ["notes.txt"]
+    assert not storage.rendition_path(sha, "320", "jpeg").exists()
+
+    back = runner.invoke(args=["import", "--album", "found", str(kept.parent), "--json"])
+    assert len(json.loads(back.output)["imported"]) == 1
+    assert _check(runner).exit_code == 0
+
+
+def test_index_drift_is_reported_by_photo_and_repaired(app, stocked, runner):
+    photo_id, _, name = stocked[1]
+    with app.app_context():
+        search.get_index().submit(remove=[photo_id]).result()
+    result = _check(runner)
+    line = f"photo {photo_id} (album 'sports-day', {name}): is not in the search index"
+    assert result.exit_code == 1 and line in result.output
+    assert _check(runner, "--repair").exit_code == 0
+    assert _check(runner).exit_code == 0
+
+
+def test_trashed_photos_are_checked_too(app, stocked, runner):
+    photo_id, sha, _ = stocked[0]
+    with app.app_context():
+        session = db.get_session()
+        photos.trash(session.get(Photo, photo_id))
+        session.commit()
+    assert _check(runner).exit_code == 0
+    _original(app, sha).unlink()
+    assert "original is missing" in _check(runner).output
+
+
+def test_json_report(app, stocked, runner):
+    _, sha, _ = stocked[0]
+    _storage(app).rendition_path(sha, "640", "jpeg").unlink()
+    report = json.loads(_check(runner, "--json").output)
+    assert report["ok"] is False and report["verified"] is True
+    assert report["stats"]["photos"] == 3 and report["stats"]["originals"] == 3
+    (problem,) = report["problems"]
+    assert problem["kind"] == "rendition_missing" and problem["path"].endswith("640.jpg")
+    repaired = json.loads(_check(runner, "--repair", "--json").output)
+    assert repaired["ok"] is True
+    assert repaired["problems"][0]["repair"] == {
+        "fixed": True,
+        "note": "rendered again from the original",
+    }
+
+
+def test_files_a_running_import_may_commit_soon_are_left_alone(app, stocked, runner, make_jpeg):
+    storage = _storage(app)
+    young = make_jpeg("young.jpg", color=(9, 9, 9)).read_bytes()
+    path = storage.original_path(hashlib.sha256(young).hexdigest(), "jpg")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(young)
+    with storage.writing():  # this live process stores files: as an import does
+        result = _check(runner, "--repair")
+        assert result.exit_code == 0, result.output
+        assert "1 file without a row is newer than 60 min while an import runs" in result.output
+        assert path.exists()
+        with app.app_context():  # older than the grace period, it is judged all the same
+            sessions = db.session_factory(writes=False)
+            report = maintenance.check(sessions, storage, None, grace=0)
+        assert [p.kind for p in report.problems] == ["orphan_original"]
+    assert "original of no photo" in _check(runner).output
+
+
+def test_quarantine_never_overwrites_and_notes_why(tmp_path):
+    storage = LocalStorage(tmp_path)
+    moved = []
+    for content in (b"first", b"second"):
+        path = storage.root / "originals" / "ab" / "cd" / "x.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        moved.append(quarantine(storage, path, "orphan", f"because {content.decode()}"))
+    assert [p.read_bytes() for p in moved] == [b"first", b"second"]
+    assert moved[1].name == "x-1.jpg"
+    notes = (moved[0].parents[4] / "why.txt").read_text().splitlines()
+    assert [line.rsplit(": ", 1)[1] for line in notes] == ["because first", "because second"]
+
+
+# --- temp files and their owners ---------------------------------------------------------
+
+
+def _reaped_pid() -> int:
+    """The id of a process that has ended (and been reaped, so it is no zombie)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def _temp_owned_by(storage: LocalStorage, pid: int, suffix: str = "") -> Path:
+    name = storage.temp_path(suffix).name.replace(f"-{os.getpid()}-", f"-{pid}-", 1)
+    path = storage.tmp / name
+    path.write_bytes(b"half a photo")
+    return path
+
+
+def test_start_up_removes_temp_files_of_dead_processes_only(tmp_path):
+    storage = LocalStorage(tmp_path / "data" / "uploads")
+    dead = _temp_owned_by(storage, _reaped_pid(), ".upload")
+    mine = _temp_owned_by(storage, os.getpid())
+    elsewhere = storage.tmp / ("tmp-otherhost-1-" + "0" * 32)
+    elsewhere.write_bytes(b"x")
+    old_style = storage.tmp / ("tmp-" + "1" * 32)
+    old_style.write_bytes(b"x")
+
+    app = create_app({"DATA_DIR": str(tmp_path / "data"), "TESTING": True})
+    app.extensions["gallery.engine"].dispose()
+    assert not dead.exists()
+    assert mine.exists() and elsewhere.exists() and old_style.exists()  # owner alive or unknown
+    assert storage.clean_abandoned_temp(max_age=0) == 2  # unknown owners go once old enough
+    assert mine.exists()
+
+
+def test_a_reused_process_id_owns_no_older_temp_file(tmp_path):
+    storage = LocalStorage(tmp_path)
+    with subprocess.Popen(["sleep", "10"]) as stranger:
+        try:
+            path = _temp_owned_by(storage, stranger.pid)
+            hour_ago = time.time() - 3600  # written before that process started
+            os.utime(path, (hour_ago, hour_ago))
+            assert storage.clean_abandoned_temp() == 1
+        finally:
+            stranger.kill()
+
+
+def test_a_writing_marker_counts_while_its_owner_lives(tmp_path):
+    storage = LocalStorage(tmp_path)
+    assert not storage.writers_alive()
+    with storage.writing():
+        assert storage.writers_alive()
+    _temp_owned_by(storage, _reaped_pid(), ".writing")
+    assert not storage.writers_alive()
+    assert storage.clean_abandoned_temp() == 1
