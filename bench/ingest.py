@@ -37,15 +37,21 @@ POLL = 0.05  # seconds between two looks at /proc
 Timing = tuple[float, float]  # (seconds, peak RSS in MB)
 
 
-def upscale(source: Path, dest: Path) -> None:
-    """A 6000x4000 (or 4000x6000) noisy JPEG at quality 92 with the source's EXIF."""
+def upscale(source: Path, dest: Path, n: int) -> None:
+    """A 6000x4000 (or 4000x6000) noisy JPEG at quality 92 with the source's EXIF.
+
+    A block in a corner carries `n`: Pillow's noise repeats from one process to the next,
+    and two photos with the same bytes would be imported once.
+    """
     with Image.open(source) as im:
         exif = im.info.get("exif") or b""
         size = (4000, 6000) if im.height > im.width else (6000, 4000)
         big = im.convert("RGB").resize(size, Image.Resampling.BICUBIC)
     noise = Image.merge("RGB", [Image.effect_noise(size, 40) for _band in "RGB"])
+    photo = Image.blend(big, noise, 0.18)
+    photo.paste((n % 256, n // 256 % 256, 128), (0, 0, 16, 16))
     temp = dest.with_suffix(".tmp")
-    Image.blend(big, noise, 0.18).save(temp, "JPEG", quality=92, exif=exif)
+    photo.save(temp, "JPEG", quality=92, exif=exif)
     temp.replace(dest)
 
 
@@ -58,7 +64,7 @@ def make_photos(count: int, sources: list[Path]) -> list[Path]:
         dest = CACHE / f"{i:03d}-{source.stem}.jpg"
         if not dest.exists():
             print(f"making {dest.name}", file=sys.stderr)
-            upscale(source, dest)
+            upscale(source, dest, i)
         photos.append(dest)
     return photos
 

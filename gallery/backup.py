@@ -38,7 +38,6 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from gallery.ingest.accept import CHUNK
 from gallery.snapshots import (
     BackupError,
     Original,
@@ -48,7 +47,7 @@ from gallery.snapshots import (
     sqlite_file,
     still_used,
 )
-from gallery.storage import LocalStorage, write_atomic
+from gallery.storage import CHUNK, LocalStorage, file_sha256, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -118,15 +117,6 @@ def copy_hashing(source: Path, target: Path) -> str:
         while chunk := reader.read(CHUNK):
             digest.update(chunk)
             writer.write(chunk)
-    return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as reader:
-        while chunk := reader.read(CHUNK):
-            digest.update(chunk)
     return digest.hexdigest()
 
 

@@ -9,7 +9,6 @@ bounded by a page: a million photos cost time, not memory.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import os
 import re
@@ -23,9 +22,8 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from gallery.models import Album, Photo, Rendition
-from gallery.storage import LocalStorage
+from gallery.storage import LocalStorage, file_sha256
 
-CHUNK = 1024 * 1024  # bytes read at a time while hashing
 ROWS_PER_PAGE = 500  # photos read per query (also the size of the renditions' IN list)
 _SHA = re.compile(r"[0-9a-f]{64}")
 
@@ -198,17 +196,9 @@ def hash_files(group: Group) -> dict[str, str | OSError]:
     digests: dict[str, str | OSError] = {}
     for stored in group.originals:
         try:
-            digests[stored.name] = sha256_of(stored.path)
+            digests[stored.name] = file_sha256(stored.path)
         except FileNotFoundError:
             continue  # gone since it was listed: judged as missing or not at all
         except OSError as exc:  # a bad sector, say: the file is there but not its bytes
             digests[stored.name] = exc
     return digests
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()

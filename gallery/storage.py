@@ -5,6 +5,7 @@ The interface (paths in, paths out) is the seam for another backend such as obje
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 from gallery import tempfiles
 
 TEMP_PREFIX = tempfiles.PREFIX
+CHUNK = 1024 * 1024  # bytes read at a time when hashing
 WRITING = ".writing"  # the suffix of the marker a process holds while it stores files
 ABANDONED_AFTER = 24 * 3600  # seconds after which a temp file of unknown owner is dropped
 
@@ -124,6 +126,15 @@ class LocalStorage:
             except FileNotFoundError:
                 continue
         return False
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as reader:
+        while chunk := reader.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def write_atomic(final: Path, data: bytes, temp: Path) -> None:

@@ -20,7 +20,7 @@ SIZES = [(480, 320), (320, 480), (400, 400), (640, 240), (400, 300)]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The seed article, published over a public 16-photo album, served by waitress."""
+    """The seed article, published over a public 16-photo album, served by `gallery serve`."""
     data = tmp_path_factory.mktemp("article-site")
     env = {**os.environ, "GALLERY_CORPUS": str(data / "no-corpus")}
     folder = data / "photos"

@@ -21,12 +21,12 @@ from servers import gallery, serving
 from sqlalchemy import select
 
 from gallery import create_app, db, photos
-from gallery.backup import BackupDir, file_sha256, run_backup
+from gallery.backup import BackupDir, run_backup
 from gallery.ingest.accept import EXTENSIONS
 from gallery.models import Photo
 from gallery.restore import DataDir
 from gallery.snapshots import BackupError, read_snapshot
-from gallery.storage import LocalStorage
+from gallery.storage import LocalStorage, file_sha256
 
 # Every table that holds what people made; renditions are rebuilt, so compared apart.
 KEPT_TABLES = (

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from servers import gallery, serving
+from upload_client import token_upload
 
 
 @pytest.fixture(scope="module")
@@ -25,28 +23,8 @@ def server(tmp_path_factory):
 
 
 def _upload(url: str, token: str, payload: bytes, name: str) -> tuple[int, dict]:
-    boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            f"Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        + payload
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(
-        f"{url}/api/v1/albums/day/photos",
-        data=body,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.load(exc)
+    answer = token_upload(url, token, payload, name, album="day")
+    return answer.status, answer.json()
 
 
 def test_many_at_once_and_the_same_file_at_once(server, make_jpeg):

@@ -25,7 +25,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
@@ -34,6 +33,7 @@ import pytest
 from conftest import migrated_app
 from PIL import Image
 from servers import free_port
+from upload_client import token_upload
 
 from gallery.ingest.decode import Limits
 from gallery.ingest.renditions import RenditionSpec
@@ -355,26 +355,8 @@ def _upload_or_fail(url: str, token: str, path: Path) -> None:
 
 
 def _upload(url: str, token: str, path: Path) -> tuple[int, dict]:
-    boundary = uuid.uuid4().hex
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"'
-        "\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    body = head.encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(
-        f"{url}/api/v1/albums/day/photos",
-        data=body,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, json.load(exc)
+    answer = token_upload(url, token, path.read_bytes(), path.name, album="day")
+    return answer.status, answer.json()
 
 
 # --- the files and rows, read directly (not through the code under test) -----------------

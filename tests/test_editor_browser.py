@@ -31,7 +31,7 @@ BODY = "Pirmā rindkopa par konferenci.\n\n1    2\n\nOtrā rindkopa.\n\n3 4 5"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """A public album `fest` of six generated photos and an editor, served by waitress."""
+    """A public album `fest` of six generated photos and an editor, served by `gallery serve`."""
     data = tmp_path_factory.mktemp("editor-site")
     env = {**os.environ, "GALLERY_CORPUS": str(data / "no-corpus")}
     folder = data / "photos"

@@ -1,7 +1,7 @@
 """The photo index on disk: opened lazily, rebuilt when missing or broken, one writer, one searcher.
 
-Concurrency, across threads and processes (waitress threads now, several app servers
-later): every change goes through this process's writer thread (writer.py), which takes
+Concurrency, across threads and processes (of `gallery serve`, and other machines later):
+every change goes through this process's writer thread (writer.py), which takes
 Whoosh's file lock, so processes take turns and a request never waits on the lock; a
 caller waits (bounded) for its own commit only. Each process keeps one searcher and opens
 a new one when the index's generation on disk moves on (another thread's or process's
