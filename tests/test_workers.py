@@ -10,7 +10,7 @@ import pytest
 from gallery.ingest.decode import Limits
 from gallery.ingest.errors import Rejected
 from gallery.ingest.renditions import RenditionSpec
-from gallery.ingest.workers import WorkerPool
+from gallery.ingest.workers import STALL_GRACE, WorkerPool
 
 
 def _allocate(n_bytes: int) -> int:
@@ -74,3 +74,16 @@ def test_workers_share_the_cores_out_among_their_libvips_threads():
         with WorkerPool(workers=workers, memory_mb=768, timeout=10) as pool:
             threads = _in_worker(pool, "__import__('pyvips').concurrency_get()")
         assert threads == max(1, cores // workers)
+
+
+def test_a_pool_stuck_on_a_dead_workers_lock_is_restarted(make_jpeg):
+    """A worker killed while it holds pebble's channel lock leaves the others waiting on it
+    for ever; once nothing has come back for the file time limit and a grace, the pool is
+    replaced and the file decoded by the new one."""
+    with WorkerPool(workers=1, memory_mb=768, timeout=1) as pool:
+        _still_works(pool, make_jpeg)
+        channel = pool._pool._pool_manager.worker_manager.workers_channel
+        channel.mutex.writer_mutex.acquire()  # as the killed worker would have left it
+        started = time.monotonic()
+        _still_works(pool, make_jpeg)
+        assert time.monotonic() - started >= 1 + STALL_GRACE

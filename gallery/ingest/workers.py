@@ -13,7 +13,8 @@ import multiprocessing.forkserver
 import os
 import resource
 import signal
-from concurrent.futures import Future
+import time
+from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # A worker serves this many files and is then replaced, so leaks cannot pile up.
 TASKS_PER_WORKER = 500
+# Seconds beyond the per-file time limit with no file coming back: the pool is stuck.
+STALL_GRACE = 10.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class WorkerPool:
         self.memory_mb = memory_mb
         self.niceness = niceness
         self._pool = self._new_pool()
+        self._last_progress = time.monotonic()  # when a file last came back from this pool
 
     def _new_pool(self) -> ProcessPool:
         return ProcessPool(
@@ -130,20 +134,46 @@ class WorkerPool:
             # (killed, or the OOM killer's pick): start a new one rather than fail every
             # file from now on.
             log.warning("the decode pool broke (a worker died between files); starting anew")
-            self._pool.stop()
-            self._pool = self._new_pool()
+            self._restart()
         args = (path, fmt, spec, limits)
         future = self._pool.schedule(process_image, args, timeout=self.timeout)
         future.args = args  # type: ignore[attr-defined]  # to submit again, see result()
+        future.add_done_callback(self._progressed)
         return future
+
+    def _progressed(self, _future: Future) -> None:
+        self._last_progress = time.monotonic()
+
+    def _wait(self, future: Future) -> Processed:
+        """The future's result; a pool where nothing finishes for too long is restarted.
+
+        A worker killed while it holds pebble's channel lock leaves the other workers
+        waiting on that lock forever and no file's time limit ever starts: seen when a
+        decode worker was killed with SIGKILL in the middle of an import.
+        """
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except FutureTimeout:
+                if future.done():
+                    raise  # the file's own time limit (pebble reports it the same way)
+                if time.monotonic() - self._last_progress > self.timeout + STALL_GRACE:
+                    log.warning("the decode pool stalled (a worker died holding its lock)")
+                    self._restart()
+                    raise BrokenProcessPool("stalled") from None
+
+    def _restart(self) -> None:
+        self._pool.stop()  # its waiting files are cancelled, and submitted again by result()
+        self._pool = self._new_pool()
+        self._last_progress = time.monotonic()
 
     def result(self, future: Future) -> Processed:
         """The worker's answer, or a `Rejected` that says why it failed."""
         try:
-            return future.result()
+            return self._wait(future)
         except Rejected:
             raise
-        except BrokenProcessPool:  # the pool broke under this file, not because of it
+        except (BrokenProcessPool, CancelledError):  # the pool broke under this file
             if getattr(future, "retried", False):
                 raise Rejected("decoder_failed", "the decode workers kept failing") from None
             again = self.submit(*future.args)  # type: ignore[attr-defined]
