@@ -44,7 +44,7 @@ def serving(data: Path, env: dict | None = None) -> Iterator[str]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_for(url, process, log_path)
+            wait_until_serving(url, process, log_path)
             yield url
         finally:
             process.terminate()
@@ -76,7 +76,8 @@ def chromium():
             browser.close()
 
 
-def _wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 20) -> None:
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path, seconds: float = 20) -> None:
+    """Wait until `gallery serve` answers at `url`; fail with its log if it exits or stays mute."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

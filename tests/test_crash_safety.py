@@ -23,8 +23,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
@@ -32,7 +30,7 @@ from pathlib import Path
 import pytest
 from conftest import migrated_app
 from PIL import Image
-from servers import free_port
+from servers import free_port, wait_until_serving
 from upload_client import token_upload
 
 from gallery.ingest.decode import Limits
@@ -321,24 +319,12 @@ def _server(data: Path):
     server = _start(data, "serve", "--port", str(port), env={"GALLERY_WORKERS": "1"})
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, server, data)
+        wait_until_serving(url, server, data / "errors.log", seconds=30)
         yield url, server
     finally:
         if server.poll() is None:
             server.terminate()
         _reap(server)
-
-
-def _wait_until_up(url: str, server: subprocess.Popen, data: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert server.poll() is None, _errors(data)
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"gallery serve did not answer: {_errors(data)}")
 
 
 def _upload_in_background(url: str, token: str, files: list[Path]) -> threading.Thread:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import sign_in
 from search_helpers import add_album, add_photo
+from servers import gallery as run_gallery
 from sqlalchemy import update
 
 from gallery import create_app, db, search
@@ -359,3 +360,8 @@ def test_the_fast_lane_ranks_as_whoosh_does(app):
             expected = [(int(h["id"]), round(h.score, 5)) for h in theirs]
     assert len(cache.leaves) > 1 and len(mine) == 16
     assert mine == expected
+
+
+def test_init_makes_the_index_so_the_first_import_need_not(tmp_path):
+    run_gallery(tmp_path, "init")
+    assert list((tmp_path / "index").glob("*.toc"))

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
+from servers import gallery, serving
 
 from gallery.config import PROJECT_ROOT
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 XP_COMMENT, XP_KEYWORDS = 0x9C9C, 0x9C9E  # Windows' caption and keyword tags (UTF-16)
 
@@ -29,12 +23,6 @@ PHOTOS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _photo(folder: Path, n: int, caption: str, keyword: str) -> Path:
     tags = Image.Exif()
     tags[XP_COMMENT] = f"{caption}\0".encode("utf-16-le")
@@ -44,48 +32,21 @@ def _photo(folder: Path, n: int, caption: str, keyword: str) -> Path:
     return path
 
 
-def _gallery(data: Path, *args: str) -> None:
-    command = [sys.executable, "-m", "gallery", "--data", str(data), *args]
-    subprocess.run(command, capture_output=True, text=True, check=True)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """Two public albums of captioned photos, imported and served on a free port."""
     data = tmp_path_factory.mktemp("site")
-    _gallery(data, "init")
+    gallery(data, "init")
     n = 0
     for slug, photos in PHOTOS.items():
         paths = []
         for caption, keyword in photos:
             n += 1
             paths.append(str(_photo(data, n, caption, keyword)))
-        _gallery(data, "import", "--album", slug, *paths)
-        _gallery(data, "albums", "set", slug, "--visibility", "public", "--title", slug.title())
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gallery",
-        "--data",
-        str(data),
-        "serve",
-        "--port",
-        str(port),
-    ]
-    env = {**os.environ, "GALLERY_CORPUS": str(data / "no-corpus")}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    process.stderr.close()
+        gallery(data, "import", "--album", slug, *paths)
+        gallery(data, "albums", "set", slug, "--visibility", "public", "--title", slug.title())
+    with serving(data, env={"GALLERY_CORPUS": str(data / "no-corpus")}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
