@@ -52,6 +52,8 @@ def main() -> int:
     try:
         report = run(folder / "data", scale, load, env=dict(args.env))
         _print(report, load)
+        if args.timeline:
+            _print_timeline(report, args.timeline)
     finally:
         if args.keep:
             print(f"data kept in {folder}")
@@ -84,6 +86,7 @@ def _arguments():
         help="environment of the server, e.g. --env GALLERY_SERVE_PROCESSES 2",
     )
     add("--keep", action="store_true", help="keep the data folder")
+    add("--timeline", type=float, metavar="SECONDS", help="also print visitors per window")
     return parser.parse_args()
 
 
@@ -154,6 +157,22 @@ def _print_client_and_machine(report: Report) -> None:
         f"machine: {100 * report.machine_busy:.0f}% of {cores} cores busy; "
         f"other processes than this client and the server: {others:.1f} CPU s"
     )
+
+
+def _print_timeline(report: Report, step: float) -> None:
+    """Visitors window by window: where in the run the slow answers are."""
+    print("| from s | requests/s | p50 ms | p95 ms | p99 ms | machine busy |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    since = 0.0
+    while since < report.seconds:
+        window = (report.began + since, report.began + since + step)
+        f = figures(report.recorder.of("visitors", ended=window), step)
+        share = machine_busy(report, *window)
+        print(
+            f"| {since:.0f} | {f.per_second:.0f} | {f.p50_ms:.1f} | {f.p95_ms:.1f} "
+            f"| {f.p99_ms:.1f} | {100 * share:.0f}% |"
+        )
+        since += step
 
 
 def _row(label: str, f) -> None:

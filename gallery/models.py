@@ -220,6 +220,19 @@ class AuditEvent(Base):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class VisitorWithdrawals(Base):
+    """One row: how many commits may have hidden something from visitors (gallery/withdrawals.py).
+
+    Moved in the committing transaction itself, so whoever reads the database after the
+    commit reads the new count with it: every process's kept visitor pages go at once.
+    """
+
+    __tablename__ = "visitor_withdrawals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # Built once: making the statement costs more than running it (an indexed lookup), and it
 # runs for every image of every page a visitor opens.
 _VISIBLE_RENDITION = (

@@ -1,57 +1,73 @@
-"""Visitor pages kept in each server process, never stale: they last until the database changes.
+"""Visitor pages kept in each server process: a moment behind what was added, never behind
+what was taken away.
 
 A visitor page costs a few milliseconds of Python (building the queries, turning rows into
 cards, the template), and with 200 visitors browsing the same few pages are built hundreds
 of times a second. What an anonymous visitor gets depends only on the URL, the host, the
-interface language and the database, so the page is kept and served again until the
-database changes; signed-in users (who see more) always get a fresh page.
+interface language and the database, so the page is kept and served again; signed-in users
+(who see more) always get a fresh page.
 
-"Changes" is SQLite's own word for it: `PRAGMA data_version`, read on a connection of this
-process that never writes, moves with every commit made by any other connection: this
-process's pool, the other server processes, a CLI import. Everything kept is dropped when it
-moves, so a withdrawn consent or an album made private never comes out of the cache.
-Coarse, but cheap (one PRAGMA per request) and impossible to forget in a new write path.
-With another database (PostgreSQL) there is no such counter and nothing is kept.
+Two numbers say how old a kept page is. SQLite's `PRAGMA data_version`, read on a connection
+of this process that never writes, moves with every commit made by any connection: this
+process's pool, the other server processes, a CLI import. A page made before it moved is
+served for `VISITOR_CACHE_GRACE` seconds from when it was made, then made again: during an
+upload burst, when photos commit many times a second, a page is built once per grace period
+instead of once per commit. The count of withdrawals (gallery/withdrawals.py), which a
+commit that may hide anything moves in its own transaction, ends every page made before it
+at once: a withdrawn consent or an album made private never comes out of the cache.
+One PRAGMA per request, and a query only when it moved. With another database
+(PostgreSQL) there is no such counter and nothing is kept.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from flask import Flask, current_app, g, request
 from sqlalchemy.engine import make_url
 
+from gallery import withdrawals
 from gallery.auth import current_user
 from gallery.i18n import current_language
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Version:
+    """Which committed state of the database a page was made from, as far as it matters."""
+
+    withdrawals: int  # commits that may have hidden something, ever
+    generation: int  # commits of any kind this process has seen, in its own numbering
+
+
 class DataVersion:
-    """Which committed state of the database this process has seen, as a number that only
-    grows: the generation of everything kept.
+    """The newest committed state of the database this process has seen.
 
     Each request thread reads `PRAGMA data_version` on a connection of its own (opened on
     its first look, when the database exists), so threads never queue for one connection.
     A connection's numbers mean nothing to another's, so a thread that sees its own move,
-    or looks for the first time, moves the shared generation on: every thread that looks
-    after a commit has seen it, and any thread's look moves past it.
+    or looks for the first time, moves the shared generation on and reads the count of
+    withdrawals: every thread that looks after a commit has seen it, and any thread's look
+    moves past it.
     """
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._local = threading.local()
-        self._generation = 0
+        self._newest = Version(0, 0)
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         weakref.finalize(self, _close_all, self._connections)  # an app (in tests) goes away
 
-    def current(self) -> int:
+    def current(self) -> Version:
         local = self._local
         if getattr(local, "connection", None) is None:
             # Used by this thread only; closed by whichever thread lets go of the app.
@@ -64,9 +80,19 @@ class DataVersion:
         seen = local.connection.execute("PRAGMA data_version").fetchone()[0]
         if seen != local.seen:
             local.seen = seen
+            withdrawals = self._withdrawals(local.connection)  # read after: as new or newer
             with self._lock:
-                self._generation += 1
-        return self._generation
+                self._newest = Version(
+                    max(withdrawals, self._newest.withdrawals), self._newest.generation + 1
+                )
+        return self._newest
+
+    def _withdrawals(self, connection: sqlite3.Connection) -> int:
+        try:
+            row = connection.execute("SELECT count FROM visitor_withdrawals").fetchone()
+        except sqlite3.OperationalError:  # not migrated yet: every change may withdraw
+            return self._newest.generation + 1
+        return row[0] if row else 0
 
 
 def _close_all(connections: list[sqlite3.Connection]) -> None:
@@ -74,37 +100,60 @@ def _close_all(connections: list[sqlite3.Connection]) -> None:
         connection.close()
 
 
-class Kept:
-    """Values made at one data version; past `budget` bytes the least recently used go."""
+@dataclass(frozen=True)
+class _Item:
+    value: object
+    cost: int
+    version: Version
+    made: float  # the clock when it began to be made
 
-    def __init__(self, version: DataVersion | None, budget: int) -> None:
-        self.version, self.budget, self.used = version, budget, 0
-        self.items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
-        self.made_at: int | None = None
+
+class Kept:
+    """Values and the version they were made at; past `budget` bytes the least recently
+    used go. A value serves while no withdrawal came since it was made, and either nothing
+    else did or it is younger than `grace` seconds."""
+
+    def __init__(
+        self,
+        version: DataVersion | None,
+        budget: int,
+        grace: float = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.version, self.budget, self.grace, self.clock = version, budget, grace, clock
+        self.used = 0
+        self.items: OrderedDict[Hashable, _Item] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        """The kept value, or `make()`'s, kept if the database did not change meanwhile."""
+        """The kept value if it may still serve, else `make()`'s, kept."""
         if self.version is None or self.budget <= 0:
             return make()
         # Read before `make` opens its snapshot, so what it reads is at least this new.
         now = self.version.current()
         with self.lock:
-            if now != self.made_at:
-                self.items.clear()
-                self.made_at, self.used = now, 0
-            elif key in self.items:
+            kept = self.items.get(key)
+            if kept is not None and self._serves(kept, now):
                 self.items.move_to_end(key)
-                return self.items[key][0]  # type: ignore[return-value]
+                return kept.value  # type: ignore[return-value]
+        began = self.clock()
         value = make()
+        cost = len(value) if isinstance(value, str | bytes) else 64
         with self.lock:
-            if self.made_at == now and key not in self.items:
-                cost = len(value) if isinstance(value, str | bytes) else 64
-                self.items[key] = (value, cost)
-                self.used += cost
-                while self.used > self.budget:
-                    self.used -= self.items.popitem(last=False)[1][1]
+            self._keep(key, _Item(value, cost, now, began))
         return value
+
+    def _serves(self, kept: _Item, now: Version) -> bool:
+        if kept.version.withdrawals != now.withdrawals:
+            return False
+        return kept.version == now or self.clock() - kept.made < self.grace
+
+    def _keep(self, key: Hashable, item: _Item) -> None:
+        old = self.items.pop(key, None)
+        self.used += item.cost - (old.cost if old else 0)
+        self.items[key] = item
+        while self.used > self.budget:
+            self.used -= self.items.popitem(last=False)[1].cost
 
 
 def init_app(app: Flask) -> None:
@@ -112,8 +161,10 @@ def init_app(app: Flask) -> None:
     sqlite = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
     version = DataVersion(url.database) if sqlite else None
     budget = app.config["VISITOR_CACHE_MB"] * 1024 * 1024
-    app.extensions["gallery.pagecache"] = Kept(version, budget)
-    app.extensions["gallery.pagecache.media"] = Kept(version, budget // 16)  # small values
+    grace = app.config["VISITOR_CACHE_GRACE"]
+    app.extensions["gallery.pagecache"] = Kept(version, budget, grace)
+    app.extensions["gallery.pagecache.media"] = Kept(version, budget // 16, grace)  # small values
+    withdrawals.watch()
 
 
 def visitor_page(make: Callable[[], T]) -> T:

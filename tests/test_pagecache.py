@@ -1,21 +1,34 @@
-"""Visitor pages kept per process (gallery/pagecache.py): used, and never stale.
+"""Visitor pages kept per process (gallery/pagecache.py): used, a moment behind what was
+added, never behind what was taken away.
 
-A kept page must go the moment the database changes, whoever changed it: this process,
-or another one (another server process, the command line).
+A kept page must go the moment something is withdrawn, whoever withdrew it: this process,
+or another one (another server process, the command line). The app here keeps pages for an
+hour after a change that only adds, so a withdrawal that went unnoticed would show.
 """
 
 from __future__ import annotations
 
+import io
 import sqlite3
 
 import pytest
-from conftest import sign_in
+from conftest import migrated_app, sign_in
+from PIL import Image
 from servers import gallery
 from site_data import add_album, add_photo
-from sqlalchemy import event, update
+from sqlalchemy import delete, event, select, text, update
 
-from gallery.models import Photo
+from gallery.models import Album, ApiToken, Photo, VisitorWithdrawals
 from gallery.pagecache import DataVersion, Kept
+
+HOUR = 3600
+
+
+@pytest.fixture
+def app(tmp_path):
+    """Pages kept for an hour after a change that only adds."""
+    with migrated_app(tmp_path / "data", WORKERS=2, LANGUAGE="en", VISITOR_CACHE_GRACE=HOUR) as app:
+        yield app
 
 
 @pytest.fixture
@@ -129,3 +142,107 @@ def test_kept_pages_stay_within_their_memory_budget(tmp_path):
     for name in ("a", "b", "a", "c", "a", "b"):  # five bytes each: two fit
         page(name)
     assert made == ["a", "b", "c", "b"]  # "b" went when "c" came, "a" stayed: used last
+
+
+def withdrawals(app) -> int:
+    with app.extensions["gallery.db"]() as session:
+        return session.scalar(select(VisitorWithdrawals.count))
+
+
+def test_an_added_photo_shows_within_the_grace(app, client, site):
+    before = fetch(client, "/albums/fest").get_data(as_text=True)
+    with app.extensions["gallery.db.writes"]() as session, session.begin():
+        added = add_photo(session, session.get(Photo, site[0][0]).album, 3).sha256
+    assert fetch(client, "/albums/fest").get_data(as_text=True) == before  # kept: it only adds
+    kept = app.extensions["gallery.pagecache"]
+    clock = kept.clock
+    kept.clock = lambda: clock() + HOUR
+    assert added in fetch(client, "/albums/fest").get_data(as_text=True)
+
+
+def change(app, work) -> None:
+    with app.extensions["gallery.db.writes"]() as session, session.begin():
+        work(session)
+
+
+WITHDRAWALS = {
+    "album made private": lambda s: setattr(Album.by_slug(s, "fest"), "visibility", "private"),
+    "photo trashed": lambda s: setattr(s.scalars(select(Photo)).first(), "status", "trash"),
+    "photo deleted": lambda s: s.delete(s.scalars(select(Photo)).first()),
+    "caption rewritten": lambda s: setattr(s.scalars(select(Photo)).first(), "caption", "Cits"),
+    "bulk consent withdrawn": lambda s: s.execute(update(Photo).values(consent="no_public")),
+    "bulk delete": lambda s: s.execute(delete(Photo)),
+    "raw SQL": lambda s: s.execute(text("UPDATE photos SET caption = 'Cits'")),
+}
+
+
+@pytest.mark.parametrize("name", WITHDRAWALS)
+def test_a_withdrawal_drops_every_kept_page_at_once(app, client, site, name):
+    urls = visitor_urls(*site[0])
+    first = [fetch(client, url).get_data() for url in urls]
+    counted = withdrawals(app)
+    change(app, WITHDRAWALS[name])
+    assert withdrawals(app) == counted + 1
+    statements = count_queries(app)
+    again = [fetch(client, url).get_data() for url in urls]
+    assert again != first
+    assert any(s.lstrip().upper().startswith("SELECT") for s in statements)  # made again
+
+
+ADDITIONS_AND_BOOKKEEPING = {
+    "photo added": lambda s: add_photo(s, Album.by_slug(s, "fest"), 3),
+    "album added": lambda s: add_album(s, "other"),
+    "a token's use noted": lambda s: s.execute(update(ApiToken).values(last_used_at=None)),
+    "nothing really changed": lambda s: setattr(Album.by_slug(s, "fest"), "title", "Fest"),
+}
+
+
+@pytest.mark.parametrize("name", ADDITIONS_AND_BOOKKEEPING)
+def test_additions_and_bookkeeping_are_not_withdrawals(app, site, name):
+    counted = withdrawals(app)
+    change(app, ADDITIONS_AND_BOOKKEEPING[name])
+    assert withdrawals(app) == counted
+
+
+def test_an_upload_through_the_api_is_not_a_withdrawal(app, client, runner, users, site):
+    token = runner.invoke(args=["users", "token", "staff@school.lv"]).output.strip()
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 30)).save(image, "JPEG")
+    image.seek(0)
+    counted = withdrawals(app)
+    answer = client.post(
+        "/api/v1/albums/fest/photos",
+        data={"file": (image, "new.jpg")},
+        content_type="multipart/form-data",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 201
+    assert withdrawals(app) == counted
+
+
+def test_a_kept_value_serves_within_the_grace_after_a_change_then_is_made_again(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE visitor_withdrawals (id INTEGER PRIMARY KEY, count INTEGER)")
+        db.execute("INSERT INTO visitor_withdrawals VALUES (1, 0)")
+    now = [100.0]
+    kept = Kept(DataVersion(str(path)), budget=1000, grace=2, clock=lambda: now[0])
+    made: list[int] = []
+
+    def page():
+        return kept.get("home", lambda: made.append(len(made)) or f"page {len(made)}")
+
+    def commit(sql: str):
+        with sqlite3.connect(path) as db:
+            db.execute(sql)
+
+    assert page() == "page 1"
+    commit("CREATE TABLE other (x)")  # any change
+    now[0] += 1.5
+    assert page() == "page 1"  # made 1.5 s ago: within the grace
+    now[0] += 1
+    assert page() == "page 2"  # made 2.5 s ago, before a change: made again
+    now[0] += 10
+    assert page() == "page 2"  # nothing changed since it was made: however old
+    commit("UPDATE visitor_withdrawals SET count = count + 1")
+    assert page() == "page 3"  # a withdrawal: at once
