@@ -4,7 +4,7 @@ Kept visitor pages (gallery/pagecache.py) may outlive a change by a moment when 
 (a new photo shows a second later), never when it may take something away: an album made
 private, consent withdrawn, a photo trashed, a caption rewritten. Every flush of every
 session is looked at here, and one that deletes a row, or changes a row in any column but
-bookkeeping, of a table visitors may see moves `visitor_withdrawals.count` in the same
+the harmless ones, of a table visitors may see moves `visitor_withdrawals.count` in the same
 transaction; every server process reads the count with the commit and drops its pages.
 
 Rows added only add, so an upload does not count. Bulk UPDATE and DELETE statements count
@@ -26,8 +26,9 @@ from gallery.models import VisitorWithdrawals
 UNSEEN_TABLES = frozenset(
     {"users", "api_tokens", "login_attempts", "audit_events", "visitor_withdrawals"}
 )
-# Columns any edit moves, which hide nothing by themselves.
-BOOKKEEPING = frozenset({"updated_at"})
+# Columns whose change hides nothing: the time of any edit, and the numbers of an album's
+# photos (renumbered by time as uploads arrive: every photo stays as visible as it was).
+HARMLESS_COLUMNS = frozenset({("*", "updated_at"), ("photos", "number")})
 
 _COUNT = update(VisitorWithdrawals.__table__).values(count=VisitorWithdrawals.__table__.c.count + 1)
 
@@ -70,10 +71,12 @@ def _seen_by_visitors(obj: object) -> bool:
 
 
 def _edited(obj: object) -> bool:
-    """A column changed (not just a relationship's list, which the child's row carries)."""
+    """A column that may hide something changed (a relationship's list is not a column:
+    the child's own row carries that change)."""
     state = inspect(obj)
+    table = state.mapper.local_table.name
     return any(
         state.attrs[column.key].history.has_changes()
         for column in state.mapper.column_attrs
-        if column.key not in BOOKKEEPING
+        if not {("*", column.key), (table, column.key)} & HARMLESS_COLUMNS
     )

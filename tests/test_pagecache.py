@@ -18,6 +18,7 @@ from servers import gallery
 from site_data import add_album, add_photo
 from sqlalchemy import delete, event, select, text, update
 
+from gallery import photos
 from gallery.models import Album, ApiToken, Photo, VisitorWithdrawals
 from gallery.pagecache import DataVersion, Kept
 
@@ -194,7 +195,15 @@ ADDITIONS_AND_BOOKKEEPING = {
     "album added": lambda s: add_album(s, "other"),
     "a token's use noted": lambda s: s.execute(update(ApiToken).values(last_used_at=None)),
     "nothing really changed": lambda s: setattr(Album.by_slug(s, "fest"), "title", "Fest"),
+    "photos renumbered by time": lambda s: renumber_after_an_older_photo(s),
 }
+
+
+def renumber_after_an_older_photo(session):
+    album = Album.by_slug(session, "fest")
+    add_photo(session, album, 3, taken_at="2001-01-01T10:00:00")
+    photos.sort_by_time(session, album)
+    assert [p.number for p in album.photos if p.taken_at] == [1]  # it really moved
 
 
 @pytest.mark.parametrize("name", ADDITIONS_AND_BOOKKEEPING)
