@@ -137,12 +137,13 @@ def _print_table(report: Report) -> None:
     )
     in_flight = sum(s.latency for s in recorder.of("visitors")) / seconds
     print(f"visitor requests in flight on average: {in_flight:.1f}")
+    print(f"withdrawals (commits that dropped every kept page): {report.withdrawals}")
 
 
 def _print_client_and_machine(report: Report) -> None:
     """Whether the client kept up, and who else used the machine."""
     seconds, cores = report.seconds, os.cpu_count() or 1
-    lag = [1000 * s for s in report.client_lag]
+    lag = [1000 * lag for _when, lag in report.client_lag]
     print(
         f"client event-loop lag: p50 {percentile(lag, 0.5):.1f} ms, "
         f"p95 {percentile(lag, 0.95):.1f} ms, max {max(lag, default=0):.1f} ms"
@@ -161,16 +162,17 @@ def _print_client_and_machine(report: Report) -> None:
 
 def _print_timeline(report: Report, step: float) -> None:
     """Visitors window by window: where in the run the slow answers are."""
-    print("| from s | requests/s | p50 ms | p95 ms | p99 ms | machine busy |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("| from s | requests/s | p50 ms | p95 ms | p99 ms | machine busy | client lag p95 ms |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     since = 0.0
     while since < report.seconds:
         window = (report.began + since, report.began + since + step)
         f = figures(report.recorder.of("visitors", ended=window), step)
         share = machine_busy(report, *window)
+        lag = [1000 * lag for when, lag in report.client_lag if window[0] <= when < window[1]]
         print(
             f"| {since:.0f} | {f.per_second:.0f} | {f.p50_ms:.1f} | {f.p95_ms:.1f} "
-            f"| {f.p99_ms:.1f} | {100 * share:.0f}% |"
+            f"| {f.p99_ms:.1f} | {100 * share:.0f}% | {percentile(lag, 0.95):.1f} |"
         )
         since += step
 

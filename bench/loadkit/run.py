@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,9 +40,11 @@ class Report:
     seconds: float  # wall time of the load
     uploads_seconds: tuple[float, float]  # when the uploads began and the last was answered
     client_cpu: float  # CPU seconds of this (client) process during the load
-    client_lag: list[float]  # how late the client's event loop woke up (s): its own delay
+    client_lag: list[tuple[float, float]]  # (monotonic time, s): how late the client's
+    # event loop woke up then; its own delay, in every latency it measured meanwhile
     server_cpu: float  # CPU seconds of the server and its worker processes during the load
     machine_busy: float = 0.0  # share of all cores busy during the load, anyone's work
+    withdrawals: int = 0  # commits that dropped every kept visitor page (gallery/withdrawals.py)
     machine_samples: list[tuple[float, float, float]] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
     verdicts: list[checks.Verdict] = field(default_factory=list)
@@ -66,7 +70,9 @@ def run(data: Path, scale: Scale, load: Load, env: dict[str, str] | None = None)
     with serving(data, env) as server:
         server_cpu, client_cpu = process_tree_cpu(server.pid), time.process_time()
         busy, total = machine_cpu()
+        withdrawals = _withdrawals(data)
         report = _run_in_own_thread(_load, server.url, site, plan, load)
+        report.withdrawals = _withdrawals(data) - withdrawals
         report.client_cpu = time.process_time() - client_cpu
         report.server_cpu = process_tree_cpu(server.pid) - server_cpu
         busy_after, total_after = machine_cpu()
@@ -115,6 +121,11 @@ async def _sample_machine(until: float) -> list[tuple[float, float, float]]:
     return samples
 
 
+def _withdrawals(data: Path) -> int:
+    with closing(sqlite3.connect(data / "gallery.sqlite3")) as db:
+        return db.execute("SELECT count FROM visitor_withdrawals").fetchone()[0]
+
+
 def machine_busy(report: Report, since: float, until: float) -> float:
     """Share of all cores busy between two times (monotonic), from the samples."""
     inside = [s for s in report.machine_samples if since <= s[0] <= until]
@@ -128,14 +139,14 @@ async def _later(delay: float, work):
     return await work
 
 
-async def _loop_lag(until: float, every: float = 0.05) -> list[float]:
+async def _loop_lag(until: float, every: float = 0.05) -> list[tuple[float, float]]:
     """How much later than asked the loop wakes a sleeper: a busy client adds this much to
     every latency it measures."""
     lags = []
     while time.monotonic() < until:
         asked = time.monotonic() + every
         await asyncio.sleep(every)
-        lags.append(time.monotonic() - asked)
+        lags.append((asked, time.monotonic() - asked))
     return lags
 
 
