@@ -11,11 +11,19 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+def make_engine(url: str, threads: int = 5) -> Engine:
+    """An engine that keeps a connection for each of `threads` threads working at once (and
+    lends as many more for a moment); SQLite gets WAL, a busy timeout and enforced foreign
+    keys.
+
+    SQLAlchemy keeps 5 by default and closes any more when they come back: with 32 request
+    threads, busy moments opened and closed connections (and set up SQLite on each) for
+    every request, and that work made the moment busier still.
+    """
+    pool = {"pool_size": threads, "max_overflow": threads}
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+        return create_engine(url, pool_pre_ping=True, **pool)
+    engine = create_engine(url, connect_args={"timeout": 30}, **pool)
     event.listen(engine, "connect", _tune_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
@@ -55,7 +63,7 @@ def migrate(engine: Engine) -> None:
 
 def init_app(app: Flask) -> None:
     """Give the app an engine and a session factory; close the request's session after it."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], threads=app.config["SERVE_THREADS"])
     app.extensions["gallery.engine"] = engine
     app.extensions["gallery.db"] = sessionmaker(engine, expire_on_commit=False)
     writer = engine.execution_options(writes=True)
