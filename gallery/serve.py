@@ -18,11 +18,15 @@ connection times out.
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+log = logging.getLogger(__name__)
 
 
 class GalleryServer(BaseApplication):
@@ -39,7 +43,50 @@ class GalleryServer(BaseApplication):
     def load(self) -> Flask:
         from gallery import create_app
 
-        return create_app()  # in each worker process, after the fork; settings from GALLERY_*
+        app = create_app()  # in each worker process, after the fork; settings from GALLERY_*
+        warm_up(app)
+        # What exists now lives as long as the process (modules, templates, compiled queries):
+        # out of the collector's sight, a full collection stops every request thread for
+        # about 10 ms instead of 60-120 ms (measured during the load script's first seconds).
+        gc.collect()
+        gc.freeze()
+        return app
+
+
+def warm_up(app: Flask) -> None:
+    """Open the visitor pages once before serving, so that the first visitors after a start
+    do not wait while templates and queries are compiled and the search index is opened.
+    A page that fails here is logged and left to its first visitor."""
+    client = app.test_client()
+    for url in _warm_up_urls(app):
+        try:
+            client.get(url).close()
+        except Exception:
+            log.warning("warming up %s failed", url, exc_info=True)
+
+
+def _warm_up_urls(app: Flask) -> list[str]:
+    """The home page, the feed, and the newest public album, one of its photos and a search."""
+    from flask import url_for
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gallery import db, photos
+    from gallery.models import Album
+
+    urls = ["/", "/feed.atom"]
+    with app.test_request_context():
+        session = db.get_session()
+        try:
+            album = next(iter(Album.public(session)), None)
+            shown = [p for p in photos.album_photos(session, album) if p.is_public] if album else []
+        except SQLAlchemyError:  # no schema yet: `gallery init` has not run
+            log.warning("nothing to warm up with", exc_info=True)
+            return urls
+        if album is not None:
+            urls.append(url_for("public.album", slug=album.slug))
+            urls.append(url_for("search.page", q=album.title))
+        urls += [url_for("public.photo", slug=album.slug, photo_id=p.id) for p in shown[:1]]
+    return urls
 
 
 def options(config: dict[str, Any], host: str, port: int) -> dict[str, Any]:
