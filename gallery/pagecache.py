@@ -167,12 +167,13 @@ def init_app(app: Flask) -> None:
     withdrawals.watch()
 
 
-def visitor_page(make: Callable[[], T]) -> T:
-    """The page `make` builds, kept for anonymous visitors of this URL, host and language."""
+def visitor_page(make: Callable[[], T], also: Hashable = None) -> T:
+    """The page `make` builds, kept for anonymous visitors of this URL, host and language
+    (and `also`: what else the page depends on besides the database)."""
     if current_user() is not None:
         return make()
     _end_snapshot()
-    key = (request.host_url, request.full_path, current_language())
+    key = (request.host_url, request.full_path, current_language(), also)
     return current_app.extensions["gallery.pagecache"].get(key, make)
 
 

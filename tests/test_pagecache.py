@@ -18,7 +18,7 @@ from servers import gallery
 from site_data import add_album, add_photo
 from sqlalchemy import delete, event, select, text, update
 
-from gallery import photos
+from gallery import photos, search
 from gallery.models import Album, ApiToken, Photo, VisitorWithdrawals
 from gallery.pagecache import DataVersion, Kept
 
@@ -255,3 +255,20 @@ def test_a_kept_value_serves_within_the_grace_after_a_change_then_is_made_again(
     assert page() == "page 2"  # nothing changed since it was made: however old
     commit("UPDATE visitor_withdrawals SET count = count + 1")
     assert page() == "page 3"  # a withdrawal: at once
+
+
+def test_a_visitor_search_is_kept_until_the_index_changes(app, client, site):
+    with app.app_context():
+        search.index_photos([photo_id for photo_id, _sha in site], wait=None)
+    first = fetch(client, "/search?q=skrējiens").get_data(as_text=True)
+    assert f"/albums/fest/photos/{site[0][0]}" in first
+    statements = count_queries(app)
+    assert fetch(client, "/search?q=skrējiens").get_data(as_text=True) == first
+    assert statements == []
+    with app.extensions["gallery.db.writes"]() as session, session.begin():
+        added = add_photo(session, Album.by_slug(session, "fest"), 3, caption="Skrējiens 3").id
+    with app.app_context():
+        search.index_photos([added], wait=None)  # an addition: only the index says so
+    assert f"/albums/fest/photos/{added}" in fetch(client, "/search?q=skrējiens").get_data(
+        as_text=True
+    )

@@ -81,6 +81,10 @@ class SearchIndex:
                 self._schema = self._ix.schema
             return self._ix
 
+    def generation(self) -> int:
+        """Which committed state of the index a search would read now (any process's)."""
+        return self._index().latest_generation()
+
     def ensure(self) -> None:
         """Open the index, or make it (from the database) if it is missing or outdated."""
         self._index()

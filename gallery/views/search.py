@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request, url_for
 from gallery import search
 from gallery.auth import is_staff
 from gallery.db import get_session
+from gallery.pagecache import visitor_page
 from gallery.representations import photo_to_dict
 from gallery.views.api import error
 
@@ -18,6 +19,12 @@ FACET_NAMES = ("album", "year", "keyword", "camera")  # in the order the page sh
 
 @bp.get("/search")
 def page():
+    # Kept for visitors like the other pages, and per state of the index, which takes in
+    # each commit a moment after the database.
+    return visitor_page(_page, also=search.get_index().generation())
+
+
+def _page() -> str:
     text = request.args.get("q", "")[: search.MAX_QUERY_CHARS]
     number = request.args.get("page", 1, type=int) or 1
     results = None
