@@ -167,6 +167,14 @@ def test_did_you_mean_uses_only_what_visitors_may_see(client, gallery):
     assert client.get("/api/v1/search?q=slepenaa").json["suggestion"] is None
 
 
+def test_an_empty_index_answers_with_no_hits(app, client):
+    with app.app_context():
+        search.get_index().ensure()  # made, and nothing in it yet
+    assert client.get("/search?q=konference").status_code == 200
+    answer = client.get("/api/v1/search?q=konference")
+    assert answer.status_code == 200 and answer.json["total"] == 0
+
+
 def test_api_refuses_bad_requests(client):
     assert client.get("/api/v1/search").json["error"]["code"] == "missing_query"
     assert client.get("/api/v1/search?q=x&page=0").status_code == 400

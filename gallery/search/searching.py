@@ -192,6 +192,8 @@ def matching(cache: SearcherCache, parts: list[wq.Query], staff: bool) -> Found 
 
 def _page(cache: SearcherCache, parts, found: set[int], page: int, per_page: int) -> list:
     start, searcher = (page - 1) * per_page, cache.searcher
+    if not found:  # nothing to rank (and in an empty index BM25's idf is log 0)
+        return []
     if not parts:  # filters only: nothing to rank by, the order of import will do
         scored = [(0.0, docnum) for docnum in sorted(found)[start : start + per_page]]
     elif len(parts) == 1 and isinstance(parts[0], wq.Term):  # one word: the fast lane
