@@ -174,6 +174,9 @@ WITHDRAWALS = {
     "bulk consent withdrawn": lambda s: s.execute(update(Photo).values(consent="no_public")),
     "bulk delete": lambda s: s.execute(delete(Photo)),
     "raw SQL": lambda s: s.execute(text("UPDATE photos SET caption = 'Cits'")),
+    "photo moved to another album": lambda s: setattr(
+        s.scalars(select(Photo)).first(), "album", add_album(s, "other", visibility="private")
+    ),
 }
 
 
