@@ -66,7 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SERVE_THREADS", 32, "Request threads per `gallery serve` process."),
     Setting("SERVE_CONNECTIONS", 1000, "Open connections per `gallery serve` process."),
     Setting("SERVE_KEEPALIVE", 5, "Seconds an idle keep-alive connection stays open."),
-    Setting("VISITOR_CACHE_MB", 32, "Memory per process for visitor pages kept till data change."),
+    Setting("VISITOR_CACHE_MB", 32, "Memory per process for kept anonymous visitor pages."),
     Setting(
         "VISITOR_CACHE_GRACE",
         2,
