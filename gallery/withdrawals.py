@@ -9,8 +9,8 @@ transaction; every server process reads the count with the commit and drops its 
 
 Rows added only add, so an upload does not count. Bulk UPDATE and DELETE statements count
 whenever their table is one visitors may see, raw SQL through a session whenever it is not
-a read. A table not named below counts as seen by
-visitors: a new table is safe before anyone thinks of it.
+a read. A table not named below counts as seen by visitors: a new table is safe before
+anyone thinks of it.
 """
 
 from __future__ import annotations
