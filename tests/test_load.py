@@ -39,3 +39,5 @@ def test_uploads_and_visits_at_once_lose_nothing(tmp_path, monkeypatch):
     assert statuses == {201: 4 * (1 + 1 + 5), 409: 4 * (4 + 4)}, statuses
     failed = [f"{v.name}: {v.detail}" for v in report.verdicts if not v.ok]
     assert not failed, failed
+    # Uploads only add: none of their commits may drop the visitors' kept pages at once.
+    assert report.withdrawals == 0
