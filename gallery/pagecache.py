@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from flask import Flask, current_app, g, request
-from sqlalchemy.engine import make_url
 
 from gallery import withdrawals
 from gallery.auth import current_user
+from gallery.db import sqlite_path
 from gallery.i18n import current_language
 
 T = TypeVar("T")
@@ -157,9 +157,8 @@ class Kept:
 
 
 def init_app(app: Flask) -> None:
-    url = make_url(app.config["DATABASE_URL"])
-    sqlite = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-    version = DataVersion(url.database) if sqlite else None
+    database = sqlite_path(app.config["DATABASE_URL"])
+    version = DataVersion(str(database)) if database is not None else None
     budget = app.config["VISITOR_CACHE_MB"] * 1024 * 1024
     grace = app.config["VISITOR_CACHE_GRACE"]
     app.extensions["gallery.pagecache"] = Kept(version, budget, grace)

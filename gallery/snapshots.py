@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from gallery.db import sqlite_path
 from gallery.ingest.accept import EXTENSIONS
 
 COUNTED_TABLES = ("albums", "photos", "articles", "users", "audit_events")
@@ -46,17 +47,17 @@ class Snapshot:
 
 def sqlite_file(database_url: str) -> Path:
     """The SQLite file behind the URL; any other database is refused with its own tool named."""
-    url = make_url(database_url)
-    backend = url.get_backend_name()
+    backend = make_url(database_url).get_backend_name()
     if backend != "sqlite":
         raise BackupError(
             f"the database is {backend}, and gallery backup and restore handle SQLite only: "
             "use pg_dump and pg_restore (or your database's own tool) for the database, "
             "and copy uploads/originals/ as files"
         )
-    if not url.database or url.database == ":memory:":
+    path = sqlite_path(database_url)
+    if path is None:
         raise BackupError("the database lives in memory: there is nothing to back up")
-    return Path(url.database).resolve()
+    return path
 
 
 def snapshot_database(live: Path, target: Path) -> None:
