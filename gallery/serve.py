@@ -23,8 +23,12 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask
+from flask import Flask, url_for
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.exc import SQLAlchemyError
+
+from gallery import create_app, db, photos
+from gallery.models import Album
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +45,6 @@ class GalleryServer(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self) -> Flask:
-        from gallery import create_app
-
         app = create_app()  # in each worker process, after the fork; settings from GALLERY_*
         warm_up(app)
         # What exists now lives as long as the process (modules, templates, compiled queries):
@@ -67,12 +69,6 @@ def warm_up(app: Flask) -> None:
 
 def _warm_up_urls(app: Flask) -> list[str]:
     """The home page, the feed, and the newest public album, one of its photos and a search."""
-    from flask import url_for
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from gallery import db, photos
-    from gallery.models import Album
-
     urls = ["/", "/feed.atom"]
     with app.test_request_context():
         session = db.get_session()
