@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
@@ -242,15 +243,11 @@ def _reap(process: subprocess.Popen) -> None:
 
 def _living_in_group(pgid: int) -> list[int]:
     """Processes of the group that have not ended (zombies have: they only await a wait)."""
-    living = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # ended meanwhile
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            living.append(int(stat.parent.name))
-    return living
+    return [
+        pid
+        for pid, (state, _parent, group) in _processes()
+        if group == pgid and state not in ("Z", "X")
+    ]
 
 
 def _workers_of(pid: int) -> list[int]:
@@ -268,15 +265,17 @@ def _grandchildren(pid: int) -> list[int]:
 
 
 def _children(pid: int) -> list[int]:
-    found = []
+    return [child for child, (_state, parent, _group) in _processes() if parent == pid]
+
+
+def _processes() -> Iterator[tuple[int, tuple[str, int, int]]]:
+    """Every process as (pid, (state, parent pid, process group)), from /proc."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            state, parent, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
         except OSError:
             continue  # ended meanwhile
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+        yield int(stat.parent.name), (state, int(parent), int(group))
 
 
 def _run(data: Path, *args: str) -> subprocess.CompletedProcess:
