@@ -26,9 +26,10 @@ from pathlib import Path
 from ingest import CACHE, make_photos
 from sqlalchemy import insert
 
-from gallery import create_app, db
+from gallery import create_app
 from gallery.config import load_config
-from gallery.models import Album, Photo
+from gallery.core import db
+from gallery.core.models import Album, Photo
 
 GALLERY = Path(sys.executable).parent / "gallery"
 

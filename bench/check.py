@@ -25,8 +25,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from gallery import create_app, db
-from gallery.models import Album, Photo, Rendition
+from gallery import create_app
+from gallery.core import db
+from gallery.core.models import Album, Photo, Rendition
 
 GALLERY = [sys.executable, "-m", "gallery"]
 SIZES = ("320", "640", "1280", "2048")

@@ -26,10 +26,11 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from gallery import create_app, db
-from gallery.latvian import fold
-from gallery.models import Album, Photo
+from gallery import create_app
+from gallery.core import db
+from gallery.core.models import Album, Photo
 from gallery.search import SearchIndex, parse_query, run_search
+from gallery.search.latvian import fold
 
 SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "article-lv.txt"
 FALLBACK = "Daugavpils tehnikums konference audzēkņi mācību darba vidē sadarbības pieredze"

@@ -24,8 +24,11 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from werkzeug.test import EnvironBuilder
 
-from gallery import create_app, db, httpcache, tiles
-from gallery.models import Album, Photo, Rendition
+from gallery import create_app
+from gallery.core import db
+from gallery.core.models import Album, Photo, Rendition
+from gallery.site import tiles
+from gallery.web import httpcache
 
 LADDER = (320, 640, 1280, 2048)
 SHAPES = ((6000, 4000), (4000, 6000), (4000, 3000), (5000, 5000), (6000, 3375))

@@ -1,4 +1,7 @@
-"""gallery: a photo gallery and media asset manager for an institution's news office."""
+"""gallery: a photo gallery and media asset manager for an institution's news office.
+
+The app is one package per capability (see the README's map); `create_app` assembles it.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gallery.config import load_config
-from gallery.storage import LocalStorage
 
 if TYPE_CHECKING:
     from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings, database, media storage, blueprints, CLI."""
-    # Imported here so the decode workers and tools that import a part of the package stay
-    # light: they never load Flask, SQLAlchemy or the views.
+    """Build the app: settings, then the core and the web layer, then each capability."""
+    # Imported here, not at the top: decode workers import a part of the package and must
+    # stay light (no Flask, SQLAlchemy or views in their memory).
     from flask import Flask
 
-    from gallery import auth, cli, db, disk_full, headers, httpcache, i18n, pagecache, search
-    from gallery.views import account, api, articles, editor, public, staff
-    from gallery.views import search as search_views
+    from gallery import accounts, articles, catalog, core, ops, search, site, web
 
     app = Flask(
         __name__,
@@ -30,24 +30,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(test_config))
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _stored_secret(app.config["DATA_DIR"])
-    # Refuse oversized uploads before reading them (a little room for the form around the file).
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
-    db.init_app(app)
-    search.init_app(app)
-    storage = app.extensions["gallery.storage"] = LocalStorage(app.config["UPLOADS_DIR"])
-    storage.clean_abandoned_temp()  # what a killed server or import was receiving
-    auth.init_app(app)
-    headers.init_app(app)
-    disk_full.init_app(app)
-    i18n.init_app(app)
-    httpcache.init_app(app)
-    pagecache.init_app(app)
-    for blueprint in (public.bp, account.bp, staff.bp, api.bp, articles.bp, articles.api):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(search_views.bp)
-    app.register_blueprint(search_views.api)
-    app.register_blueprint(editor.bp)
-    cli.init_app(app)
+    app.extensions["gallery.factory"] = create_app  # `gallery serve` makes one per process
+    core.init_app(app)
+    web.init_app(app)
+    for capability in (accounts, catalog, site, articles, search, ops):
+        capability.init_app(app)
     return app
 
 

@@ -23,7 +23,8 @@ def corpus_dir() -> Path:
 @contextmanager
 def migrated_app(data_dir, **config):
     """An app over `data_dir` with the schema migrated; its engine is closed afterwards."""
-    from gallery import create_app, db
+    from gallery import create_app
+    from gallery.core import db
 
     app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, **config})
     with app.app_context():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from itertools import count
 
-from gallery.models import Album, Photo
+from gallery.core.models import Album, Photo
 
 _serial = count(1)
 

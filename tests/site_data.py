@@ -11,8 +11,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from gallery.models import Album, Photo, Rendition
-from gallery.storage import LocalStorage
+from gallery.core.models import Album, Photo, Rendition
+from gallery.core.storage import LocalStorage
 
 LADDER = (320, 640, 1280, 2048)
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"  # enough for the media routes

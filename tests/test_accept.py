@@ -7,9 +7,9 @@ import io
 
 import pytest
 
+from gallery.core.storage import LocalStorage
 from gallery.ingest.accept import receive, sniff_format
 from gallery.ingest.errors import Rejected
-from gallery.storage import LocalStorage
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from conftest import csrf_of, migrated_app, sign_in
 from PIL import Image
 
-from gallery import db
-from gallery.models import Article, AuditEvent
+from gallery.core import db
+from gallery.core.models import Article, AuditEvent
 
 # Landscape 3:2, portrait 2:3, square: mixed aspect ratios for the layout.
 SIZES = [(900, 600), (600, 900), (700, 700)]

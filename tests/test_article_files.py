@@ -8,10 +8,10 @@ import zipfile
 from PIL import Image, IptcImagePlugin
 from pypdf import PdfReader
 
-from gallery.contactsheet import PER_PAGE, SheetPhoto, render_pages, save_pdf
+from gallery.articles.contactsheet import PER_PAGE, SheetPhoto, render_pages, save_pdf
+from gallery.articles.presskit import KitPhoto, kit_jpeg
 from gallery.ingest.iptc_xmp import iptc_fields
 from gallery.ingest.metadata import read_metadata
-from gallery.presskit import KitPhoto, kit_jpeg
 
 A4_POINTS = (595.28, 841.89)
 

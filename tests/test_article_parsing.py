@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gallery.article_edit import slugify
-from gallery.articles import (
+from gallery.articles.body import (
     Crop,
     Paragraph,
     PhotoFacts,
@@ -18,6 +17,7 @@ from gallery.articles import (
     parse_body,
     split_title,
 )
+from gallery.articles.edit import slugify
 from gallery.config import load_config
 
 SEED = Path(load_config()["CORPUS"]).parent / "seed" / "article-lv.txt"

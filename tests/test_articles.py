@@ -9,9 +9,9 @@ import pytest
 from conftest import sign_in
 from PIL import Image
 
-from gallery import db
 from gallery.config import load_config
-from gallery.models import Album, Article, Photo
+from gallery.core import db
+from gallery.core.models import Album, Article, Photo
 
 SEED = Path(load_config()["CORPUS"]).parent / "seed" / "article-lv.txt"
 SEED_ROWS = [["1", "2"], ["4", "5", "6"], ["3", "7", "8a"], ["14", "15", "16"]]
@@ -108,8 +108,8 @@ def test_title_option_keeps_the_first_line_in_the_body(site, tmp_path):
 
 
 def test_reassigning_and_cropping_8b(site):
-    from gallery.article_edit import assign_label
-    from gallery.article_read import layout_for, problems
+    from gallery.articles.edit import assign_label
+    from gallery.articles.read import layout_for, problems
 
     ids = _photo_ids(site)
     with site.app_context():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import csrf_of, sign_in
 from sqlalchemy import select
 
-from gallery.models import ApiToken
+from gallery.core.models import ApiToken
 
 
 def test_sign_in_and_out(client, users):

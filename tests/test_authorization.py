@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import csrf_of, sign_in
 
-from gallery.accounts import RANK
+from gallery.accounts.users import RANK
 
 LOWER = {"admin": "editor", "editor": "staff"}
 

@@ -20,13 +20,14 @@ from PIL import Image
 from servers import gallery, serving
 from sqlalchemy import select
 
-from gallery import create_app, db, photos
-from gallery.backup import BackupDir, run_backup
-from gallery.ingest.accept import EXTENSIONS
-from gallery.models import Photo
-from gallery.restore import DataDir
-from gallery.snapshots import BackupError, read_snapshot
-from gallery.storage import LocalStorage, file_sha256
+from gallery import create_app
+from gallery.catalog import trash
+from gallery.core import db
+from gallery.core.models import Photo
+from gallery.core.storage import LocalStorage, file_sha256
+from gallery.ops.backup import BackupDir, run_backup
+from gallery.ops.restore import DataDir
+from gallery.ops.snapshots import BackupError, read_snapshot
 
 # Every table that holds what people made; renditions are rebuilt, so compared apart.
 KEPT_TABLES = (
@@ -228,11 +229,8 @@ def test_keep_prunes_old_snapshots_and_the_originals_only_they_use(app, runner, 
     with app.app_context():  # what emptying the trash does
         session = db.get_session()
         gone = session.scalars(select(Photo).where(Photo.number == 2)).one()
-        photos.trash(gone)
-        _counts, files = photos.empty_trash(session)
-        session.commit()
-    for sha, fmt in files:
-        app.extensions["gallery.storage"].remove_original(sha, EXTENSIONS[fmt])
+        trash.trash(gone)
+        trash.empty_trash(session, app.extensions["gallery.storage"], "test")
     printed = ok(runner, "backup", str(dest), "--keep", "1")
     assert "pruned 1 old snapshot and 1 original no kept snapshot uses" in printed
     assert [m["counts"]["photos"] for m in BackupDir(dest).manifests()] == [2]
@@ -264,16 +262,12 @@ def test_the_trash_emptied_during_a_backup_makes_a_fresh_snapshot(app, runner, t
     storage = app.extensions["gallery.storage"]
     with app.app_context():
         session = db.get_session()
-        photos.trash(session.scalars(select(Photo).where(Photo.number == 2)).one())
+        trash.trash(session.scalars(select(Photo).where(Photo.number == 2)).one())
         session.commit()
 
     def empty_trash() -> None:  # what POST /api/v1/trash/empty does
         with app.app_context():
-            session = db.get_session()
-            _counts, files = photos.empty_trash(session)
-            session.commit()
-        for sha, fmt in files:
-            storage.remove_original(sha, EXTENSIONS[fmt])
+            trash.empty_trash(db.get_session(), storage, "test")
 
     dest = tmp_path / "backup"
     racing = TrashEmptiedMidway(storage.root, empty_trash)

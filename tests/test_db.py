@@ -6,7 +6,7 @@ import threading
 
 from sqlalchemy import event
 
-from gallery.db import make_engine
+from gallery.core.db import make_engine
 
 
 def test_the_engine_keeps_a_connection_for_each_thread_working_at_once(tmp_path):

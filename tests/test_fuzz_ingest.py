@@ -29,15 +29,15 @@ from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import select
 
-from gallery import db
-from gallery.albums import get_or_create
+from gallery.catalog.albums import get_or_create
+from gallery.catalog.imports import import_sources
 from gallery.config import load_config
-from gallery.imports import import_sources
+from gallery.core import db
+from gallery.core.models import Photo
 from gallery.ingest.accept import EXTENSIONS
 from gallery.ingest.errors import STATUS
 from gallery.ingest.sources import Source
 from gallery.ingest.workers import WorkerPool
-from gallery.models import Photo
 
 SEEDS = (
     "Canon_40D.jpg",  # maker notes and an EXIF thumbnail

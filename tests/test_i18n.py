@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from gallery.config import PROJECT_ROOT
 
 TEMPLATES = PROJECT_ROOT / "templates"
-CATALOG = PROJECT_ROOT / "gallery" / "translations" / "lv" / "LC_MESSAGES" / "messages.po"
+CATALOG = PROJECT_ROOT / "gallery" / "web" / "translations" / "lv" / "LC_MESSAGES" / "messages.po"
 # Pasted into other websites' editors as they are: not part of this site's interface.
 NOT_INTERFACE = {"article_export.html"}
 VISIBLE_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")

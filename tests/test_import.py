@@ -9,9 +9,9 @@ from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 from sqlalchemy import select
 
-from gallery import db
+from gallery.core import db
+from gallery.core.models import Album, Photo
 from gallery.ingest.pipeline import clean_filename
-from gallery.models import Album, Photo
 
 GPS_IFD = 0x8825
 
@@ -98,7 +98,7 @@ def test_metadata_reaches_the_row_and_gps_only_for_staff(app, runner, make_jpeg)
     assert round(photo["gps"]["lat"], 4) == -33.85
     assert round(photo["gps"]["lon"], 4) == -151.21
     with app.app_context():
-        from gallery.representations import photo_to_dict
+        from gallery.catalog.representations import photo_to_dict
 
         row = db.get_session().scalar(select(Photo))
         assert "gps" not in photo_to_dict(row, staff=False)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gallery.justify import break_rows, justify, row_height
-from gallery.layout import Item
+from gallery.core.layout import Item
+from gallery.site.justify import break_rows, justify, row_height
 
 aspects_lists = st.lists(st.floats(min_value=0.2, max_value=6.0), min_size=1, max_size=60)
 

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from gallery.latvian import analyze, fold, folding_analyzer, latvian_analyzer, stem
+from gallery.search.latvian import analyze, fold, folding_analyzer, latvian_analyzer, stem
 
 FAMILIES = {
     "tehnikum": ["tehnikums", "tehnikumā", "tehnikuma", "tehnikumu", "tehnikumam"],

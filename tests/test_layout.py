@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gallery.layout import Item, exact_height, layout_row, layout_rows, split_width, total_height
+from gallery.core.layout import (
+    Item,
+    exact_height,
+    layout_row,
+    layout_rows,
+    split_width,
+    total_height,
+)
 
 aspects = st.floats(min_value=0.25, max_value=4.0, allow_nan=False, allow_infinity=False)
 rows_strategy = st.lists(st.lists(aspects, min_size=1, max_size=6), min_size=1, max_size=6)

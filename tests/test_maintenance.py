@@ -14,10 +14,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from gallery import create_app, db, maintenance, photos, search
-from gallery.models import Photo
-from gallery.repair import quarantine
-from gallery.storage import LocalStorage
+from gallery import create_app, search
+from gallery.catalog import trash
+from gallery.core import db
+from gallery.core.models import Photo
+from gallery.core.storage import LocalStorage
+from gallery.ops import check as maintenance
+from gallery.ops.repair import quarantine
 
 
 @pytest.fixture
@@ -188,7 +191,7 @@ def test_trashed_photos_are_checked_too(app, stocked, runner):
     photo_id, sha, _ = stocked[0]
     with app.app_context():
         session = db.get_session()
-        photos.trash(session.get(Photo, photo_id))
+        trash.trash(session.get(Photo, photo_id))
         session.commit()
     assert _check(runner).exit_code == 0
     _original(app, sha).unlink()

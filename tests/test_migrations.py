@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from gallery.db import make_engine, migrate
-from gallery.models import Base
+from gallery.core.db import make_engine, migrate
+from gallery.core.models import Base
 
 
 def test_migrated_schema_matches_models(tmp_path):

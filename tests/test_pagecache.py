@@ -18,9 +18,10 @@ from servers import gallery
 from site_data import add_album, add_photo
 from sqlalchemy import delete, event, select, text, update
 
-from gallery import photos, search
-from gallery.models import Album, ApiToken, Photo, VisitorWithdrawals
-from gallery.pagecache import DataVersion, Kept
+from gallery import search
+from gallery.catalog import photos
+from gallery.core.models import Album, ApiToken, Photo, VisitorWithdrawals
+from gallery.web.pagecache import DataVersion, Kept
 
 HOUR = 3600
 
@@ -168,7 +169,7 @@ def change(app, work) -> None:
 
 WITHDRAWALS = {
     "album made private": lambda s: setattr(Album.by_slug(s, "fest"), "visibility", "private"),
-    "photo trashed": lambda s: setattr(s.scalars(select(Photo)).first(), "status", "trash"),
+    "photo trashed": lambda s: setattr(s.scalars(select(Photo)).first(), "status", "trashed"),
     "photo deleted": lambda s: s.delete(s.scalars(select(Photo)).first()),
     "caption rewritten": lambda s: setattr(s.scalars(select(Photo)).first(), "caption", "Cits"),
     "bulk consent withdrawn": lambda s: s.execute(update(Photo).values(consent="no_public")),

@@ -13,8 +13,9 @@ from search_helpers import add_album, add_photo
 from servers import gallery as run_gallery
 from sqlalchemy import update
 
-from gallery import create_app, db, search
-from gallery.models import Photo
+from gallery import create_app, search
+from gallery.core import db
+from gallery.core.models import Photo
 from gallery.search import SearchIndex, parse_query, run_search
 from gallery.search.highlight import snippet
 from gallery.search.schema import build_schema

@@ -12,7 +12,8 @@ import pytest
 from search_helpers import add_album, add_photo
 from whoosh.analysis import StandardAnalyzer
 
-from gallery import db, search
+from gallery import search
+from gallery.core import db
 from gallery.search import SearchIndex, parse_query, run_search
 
 CAPTIONS = {

@@ -9,7 +9,8 @@ import pytest
 from conftest import migrated_app
 from site_data import add_album, add_photo
 
-from gallery.serve import GalleryServer, options
+from gallery import create_app
+from gallery.web.serve import GalleryServer, options
 
 SETTINGS = {"SERVE_PROCESSES": 1, "SERVE_THREADS": 4, "SERVE_CONNECTIONS": 10, "SERVE_KEEPALIVE": 5}
 
@@ -29,7 +30,7 @@ def photo_id(tmp_path, monkeypatch) -> int:
 def load_server_process():
     """What a gunicorn worker does after the fork; the collector is given back afterwards."""
     try:
-        app = GalleryServer(options(SETTINGS, "127.0.0.1", 0)).load()
+        app = GalleryServer(create_app, options(SETTINGS, "127.0.0.1", 0)).load()
         return app, gc.get_freeze_count()
     finally:
         gc.unfreeze()

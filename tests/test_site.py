@@ -10,8 +10,8 @@ import pytest
 from conftest import sign_in
 from site_data import add_album, add_photo
 
-from gallery.photo_facts import camera, camera_facts, exposure, taken
-from gallery.tiles import GAP, REFERENCE_WIDTH
+from gallery.site.photo_facts import camera, camera_facts, exposure, taken
+from gallery.site.tiles import GAP, REFERENCE_WIDTH
 
 
 class Tags(HTMLParser):

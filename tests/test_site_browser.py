@@ -18,7 +18,7 @@ from servers import gallery, server_errors, serving
 
 from gallery import create_app
 from gallery.config import PROJECT_ROOT
-from gallery.models import Photo
+from gallery.core.models import Photo
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SIZES = [(1600, 1067), (1067, 1600), (1200, 1200), (1600, 900), (1200, 900), (900, 1350)]

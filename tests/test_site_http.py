@@ -12,8 +12,8 @@ from conftest import csrf_of, sign_in
 from site_data import add_album, add_photo
 from sqlalchemy import select, text
 
-from gallery.feed import Entry, atom
-from gallery.models import Album
+from gallery.core.models import Album
+from gallery.site.feed import Entry, atom
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from gallery.storage import LocalStorage, write_atomic
+from gallery.core.storage import LocalStorage, write_atomic
 
 SHA = "ab" * 32
 

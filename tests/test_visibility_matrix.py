@@ -16,7 +16,7 @@ from conftest import migrated_app, sign_in
 from PIL import Image
 from sqlalchemy import select
 
-from gallery.models import Album, Photo
+from gallery.core.models import Album, Photo
 
 STATES = ("draft", "private", "unlisted", "public", "trashed")
 KINDS = ("ok", "no_public", "trashed")

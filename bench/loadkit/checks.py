@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from gallery.storage import LocalStorage
+from gallery.core.storage import LocalStorage
 from loadkit.server import gallery_command
 from loadkit.uploaders import Answer
 

@@ -13,10 +13,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gallery import create_app, db
-from gallery.imports import import_paths
+from gallery import create_app
+from gallery.catalog.imports import import_paths
+from gallery.core import db
+from gallery.core.models import Album
 from gallery.ingest.workers import WorkerPool
-from gallery.models import Album
 from loadkit.photos import caption, make_photos
 
 PASSWORD = "load-test-password"

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from gallery.core.storage import LocalStorage
 from gallery.ingest.errors import Rejected, disk_full, is_disk_full
-from gallery.storage import LocalStorage
 
 CHUNK = 1024 * 1024
 ALLOWED_TEXT = "JPEG, PNG, WebP, GIF, HEIC or single-page TIFF"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import errno
-import sqlite3
+from gallery.core.errors import Refusal, is_disk_full
+
+__all__ = ["DISK_FULL", "STATUS", "Rejected", "disk_full", "is_disk_full"]
 
 # code -> HTTP status, as DESIGN.md lists them
 STATUS = {
@@ -21,11 +22,9 @@ DISK_FULL = (
     "the server's disk is full, so the photo was not stored; nothing of it was kept. "
     "Tell the gallery's administrator, and send it again once there is room"
 )
-_DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
-_POSTGRES_DISK_FULL = "53100"
 
 
-class Rejected(Exception):
+class Rejected(Refusal):
     """A file the gallery did not take in, with a message a staff member understands.
 
     Mostly a refusal of the file itself; `disk_full` says the server had no room for it.
@@ -34,13 +33,7 @@ class Rejected(Exception):
     def __init__(self, code: str, message: str) -> None:
         if code not in STATUS:
             raise ValueError(f"unknown rejection code {code!r}")
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    @property
-    def status(self) -> int:
-        return STATUS[self.code]
+        super().__init__(code, message, STATUS[code])
 
     def __reduce__(self):  # keep code and message when crossing a process boundary
         return (Rejected, (self.code, self.message))
@@ -48,23 +41,3 @@ class Rejected(Exception):
 
 def disk_full() -> Rejected:
     return Rejected("disk_full", DISK_FULL)
-
-
-def is_disk_full(exc: BaseException | None) -> bool:
-    """Whether an error (or one it wraps) is the disk or a quota running out of space.
-
-    Seen as OSError ENOSPC/EDQUOT from file writes, SQLITE_FULL from SQLite ("database or
-    disk is full", wrapped by SQLAlchemy in `.orig`) and SQLSTATE 53100 from PostgreSQL.
-    """
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS:
-            return True
-        # SQLite's extended result code: the low byte is the primary one
-        if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == sqlite3.SQLITE_FULL:
-            return True
-        if getattr(exc, "pgcode", None) == _POSTGRES_DISK_FULL:
-            return True
-        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
-    return False

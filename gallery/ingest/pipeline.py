@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gallery.core.models import Album, Photo, Rendition
+from gallery.core.storage import LocalStorage
 from gallery.ingest.accept import EXTENSIONS, Received, receive
 from gallery.ingest.decode import Limits
 from gallery.ingest.errors import Rejected, disk_full, is_disk_full
@@ -24,8 +26,6 @@ from gallery.ingest.filenames import clean_filename
 from gallery.ingest.renditions import Rendered, RenditionSpec
 from gallery.ingest.sources import Source
 from gallery.ingest.workers import Processed, WorkerPool
-from gallery.models import Album, Photo, Rendition
-from gallery.storage import LocalStorage
 
 log = logging.getLogger(__name__)
 

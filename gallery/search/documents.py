@@ -11,35 +11,10 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from gallery.models import Album, Photo
+from gallery.core import visibility as seeing
+from gallery.core.models import Album, Photo
 
 CHUNK = 500  # photos read per query: bounded memory, few round trips
-
-# Whether a visitor may find a photo in search: its album is listed (unlisted albums are
-# reached by their link only, never by search) and not trashed, its people consented, and
-# the photo itself is not trashed.
-VISITOR_VISIBLE = (
-    Album.visibility == "public",
-    Album.status == "active",
-    Photo.consent == "ok",
-    Photo.status == "active",
-)
-
-
-# What staff find: everything but the trash (a trashed photo, or any photo of a trashed
-# album), which is invisible everywhere but on the trash page.
-LIVE = (Album.status == "active", Photo.status == "active")
-
-
-def is_live(photo: Photo) -> bool:
-    """The Python twin of LIVE."""
-    return photo.status == "active" and photo.album.status == "active"
-
-
-def is_visible_to_visitors(photo: Photo) -> bool:
-    """The Python twin of VISITOR_VISIBLE, for a photo already loaded."""
-    album = photo.album
-    return album.visibility == "public" and album.status == "active" and photo.is_public
 
 
 def photo_document(photo: Photo) -> dict[str, Any]:
@@ -62,8 +37,8 @@ def photo_document(photo: Photo) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "id": str(photo.id),
         "album": album.slug,
-        "visible": "y" if is_visible_to_visitors(photo) else "n",
-        "trashed": "n" if is_live(photo) else "y",
+        "visible": "y" if seeing.is_findable(photo, seeing.VISITOR) else "n",
+        "trashed": "n" if seeing.is_findable(photo, seeing.STAFF) else "y",
         **texts,
         "keyword": keywords,
         "camera": camera,
@@ -143,7 +118,7 @@ def found_photos(session: Session, ids: list[int], *, staff: bool) -> dict[int, 
     query = (
         select(Photo)
         .join(Album, Photo.album_id == Album.id)
-        .where(Photo.id.in_(ids), *(LIVE if staff else VISITOR_VISIBLE))
+        .where(Photo.id.in_(ids), seeing.findable_photos(seeing.STAFF if staff else seeing.VISITOR))
         .options(joinedload(Photo.album), selectinload(Photo.renditions))
     )
     return {photo.id: photo for photo in session.scalars(query)}

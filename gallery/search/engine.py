@@ -33,7 +33,7 @@ from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
-from gallery.ingest.errors import is_disk_full
+from gallery.core.errors import is_disk_full
 from gallery.search.documents import album_photo_ids, all_photos, load_photos, photo_document
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import SCHEMA_VERSION, build_schema, whoosh_fields

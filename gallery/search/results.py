@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from gallery.latvian import fold
-from gallery.models import Photo
+from gallery.core.models import Photo
 from gallery.search.documents import album_titles, found_photos
 from gallery.search.engine import DAMAGE, RawResults, SearchIndex
 from gallery.search.highlight import snippet
+from gallery.search.latvian import fold
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import analyzed
 

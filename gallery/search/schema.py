@@ -9,7 +9,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 
-from gallery.latvian import fold, folding_analyzer, latvian_analyzer
+from gallery.search.latvian import fold, folding_analyzer, latvian_analyzer
 from gallery.search.query import ParsedQuery
 
 # Bump when the fields or the analysis change: an index of another version is rebuilt,

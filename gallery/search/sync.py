@@ -21,7 +21,7 @@ from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, event, inspect
 from sqlalchemy.orm import Session
 
-from gallery.models import Album, Photo
+from gallery.core.models import Album, Photo
 from gallery.search.engine import SearchIndex
 
 log = logging.getLogger(__name__)

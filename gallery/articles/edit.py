@@ -1,0 +1,214 @@
+"""Article changes shared by the CLI, the web and the editor UI: create, import, edit, assign.
+
+Every verb checks its input (InvalidInput says what is wrong) and leaves the commit to
+the caller, like gallery.albums.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from gallery.articles.body import (
+    Crop,
+    label_number,
+    normalize_label,
+    parse_body,
+    placed_labels,
+    split_title,
+)
+from gallery.catalog.albums import SLUG
+from gallery.core import visibility as seeing
+from gallery.core.errors import InvalidInput
+from gallery.core.models import Album, Article, ArticlePhoto, Photo, utcnow
+from gallery.core.states import ArticleStatus, choices
+
+ARTICLE_FIELDS = ("title", "body", "status", "album")  # what edit_article may change
+_SLUG_WORDS = 8  # a slug made from a title keeps its first words, not the whole sentence
+
+
+def slugify(text: str) -> str:
+    """A URL-safe slug from a title: `Daugavpils tehnikumā...` -> `daugavpils-tehnikuma-...`."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())[:_SLUG_WORDS]
+    return "-".join(words)[:100].strip("-") or "article"
+
+
+def unused_slug(session: Session, base: str) -> str:
+    """`base`, or `base-2`, `base-3`... whichever no article has yet."""
+    slug, n = base, 1
+    while Article.by_slug(session, slug) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_article(
+    session: Session,
+    slug: str,
+    title: str,
+    body: str = "",
+    *,
+    album: Album | None = None,
+    author: str = "",
+) -> Article:
+    """A new draft; labels in the body get the album's photos of the same number."""
+    if not SLUG.match(slug):
+        raise InvalidInput(f"article slug {slug!r} must use lowercase letters, digits and hyphens")
+    if Article.by_slug(session, slug):
+        raise InvalidInput(f"an article with the slug {slug!r} already exists")
+    if not title.strip():
+        raise InvalidInput("the title must not be empty")
+    article = Article(slug=slug, title=title.strip(), author=author.strip(), album=album)
+    session.add(article)
+    update_body(session, article, body)
+    return article
+
+
+def import_article(
+    session: Session,
+    text: str,
+    album: Album,
+    *,
+    title: str | None = None,
+    slug: str | None = None,
+    author: str = "",
+) -> Article:
+    """An article from a text like the seed: its first line is the title unless one is given.
+
+    With `title`, the whole text is the body: the file then has no title line to take.
+    """
+    body = text
+    if title is None:
+        title, body = split_title(text)
+    slug = slug or unused_slug(session, slugify(title))
+    return create_article(session, slug, title, body, album=album, author=author)
+
+
+def update_body(session: Session, article: Article, body: str) -> Article:
+    """New text; labels new to the article get its album's photos by number (8a -> 8)."""
+    article.body = body.strip("\n")
+    if article.album is None:
+        return article
+    assigned = article.assignments()
+    numbers = {photo.number: photo for photo in article.album.photos}
+    for label in dict.fromkeys(placed_labels(parse_body(article.body))):
+        photo = numbers.get(label_number(label))
+        if label not in assigned and photo is not None:
+            article.photos.append(ArticlePhoto(label=label, photo=photo))
+    return article
+
+
+def assign_label(
+    session: Session,
+    article: Article,
+    label: str,
+    photo_id: int,
+    crop: dict | None = None,
+    caption: str | None = None,
+) -> ArticlePhoto:
+    """Point a label at a photo of any album, with an optional crop and caption override."""
+    clean = normalize_label(label)
+    if clean is None:
+        raise InvalidInput(f"{label!r} is not a label like 7 or 8a")
+    if not isinstance(photo_id, int) or isinstance(photo_id, bool):
+        raise InvalidInput("photo_id must be a photo's id (a whole number)")
+    if crop is not None and not isinstance(crop, dict):
+        raise InvalidInput('a crop is {"x", "y", "w", "h"} or {"aspect", "fx", "fy"} fractions')
+    if caption is not None and not isinstance(caption, str):
+        raise InvalidInput("a caption must be text")
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise InvalidInput(f"there is no photo {photo_id}")
+    try:
+        checked = Crop.from_dict(crop)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"crop of {clean}: {exc}") from None
+    assigned = article.assignments().get(clean)
+    if assigned is None:
+        assigned = ArticlePhoto(label=clean)
+        article.photos.append(assigned)
+    assigned.photo = photo
+    assigned.crop = checked.to_dict() if checked else None
+    assigned.caption = caption.strip() if caption and caption.strip() else None
+    article.updated_at = utcnow()
+    return assigned
+
+
+def edit_article(session: Session, article: Article, changes: Mapping[str, object]) -> Article:
+    """Apply checked changes of `title`, `body`, `status` and `album` (a slug or None);
+    the album first, so that labels new in the body mean its photos."""
+    unknown = set(changes) - set(ARTICLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}")
+    if "album" in changes:
+        change_album(session, article, album_named(session, changes["album"]))
+    if "title" in changes:
+        title = text_field(changes, "title").strip()
+        if not title:
+            raise InvalidInput("the title must not be empty")
+        article.title = title
+    if "body" in changes:
+        update_body(session, article, text_field(changes, "body"))
+    if "status" in changes:
+        set_status(article, text_field(changes, "status"))
+    return article
+
+
+def album_named(session: Session, slug: object) -> Album | None:
+    """The active album a slug names, None for no slug; InvalidInput for an unknown one."""
+    if slug is None or slug == "":
+        return None
+    album = Album.by_slug(session, slug) if isinstance(slug, str) else None
+    if not seeing.may_see_album(album, seeing.STAFF):
+        raise InvalidInput(f"there is no album {slug!r}")
+    return album
+
+
+def text_field(changes: Mapping[str, object], name: str) -> str:
+    """A text field of checked input ("" when absent or null)."""
+    value = changes.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text")
+    return value
+
+
+def change_album(session: Session, article: Article, album: Album | None) -> Article:
+    """Let the labels mean another album's photos: labels still showing the old album's
+    photo of their own number (the defaults) follow to the new album's photo of that
+    number; labels the editor pointed elsewhere keep their photo, and their crops stay."""
+    old = article.album
+    article.album = album
+    if old is None or album is None or old.id == album.id:
+        return article
+    numbers = {p.number: p for p in album.photos if seeing.shown_in_album(p, seeing.STAFF)}
+    for assigned in article.photos:
+        photo = assigned.photo
+        default = photo is not None and photo.album_id == old.id
+        if default and photo.number == label_number(assigned.label):
+            assigned.photo = numbers.get(photo.number, photo)
+    article.updated_at = utcnow()
+    return article
+
+
+def unassign_label(session: Session, article: Article, label: str) -> None:
+    """Forget what a label shows (the label stays in the text, reported as unknown)."""
+    assigned = article.assignments().get(normalize_label(label) or label)
+    if assigned is not None:
+        article.photos.remove(assigned)
+
+
+def set_status(article: Article, status: str) -> Article:
+    """Draft or published; publishing dates an undated article today."""
+    if status not in set(ArticleStatus):
+        raise InvalidInput(f"status must be one of {choices(ArticleStatus)}")
+    article.status = ArticleStatus(status)
+    if article.status == ArticleStatus.PUBLISHED and article.published_on is None:
+        article.published_on = date.today()
+    return article

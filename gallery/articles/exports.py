@@ -1,0 +1,56 @@
+"""From the database to the file makers: contact sheet photos and press kit photos.
+
+Kept apart from contactsheet.py and presskit.py so that those stay free of the database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gallery.articles.contactsheet import SheetPhoto
+from gallery.articles.presskit import KitPhoto
+from gallery.articles.read import placement_rows
+from gallery.core import visibility as seeing
+from gallery.core.models import Album, Article, Photo
+from gallery.core.storage import LocalStorage
+
+
+def _rendition_path(photo: Photo, storage: LocalStorage, smallest_width: int) -> Path | None:
+    """The smallest rendition at least `smallest_width` wide (else the largest), or None."""
+    ladder = sorted(photo.renditions, key=lambda r: r.width)
+    if not ladder:
+        return None
+    chosen = next((r for r in ladder if r.width >= smallest_width), ladder[-1])
+    return storage.rendition_path(photo.sha256, chosen.name, chosen.format)
+
+
+def album_sheet_photos(album: Album, storage: LocalStorage) -> list[SheetPhoto]:
+    """Every active photo of the album in number order (staff pick from all of them)."""
+    return [
+        SheetPhoto(
+            photo.number, photo.filename, photo.taken_at, _rendition_path(photo, storage, 300)
+        )
+        for photo in album.photos
+        if seeing.shown_in_album(photo, seeing.STAFF)
+    ]
+
+
+def press_kit_photos(article: Article, storage: LocalStorage) -> list[KitPhoto]:
+    """The placed photos a visitor may see, in reading order, from their largest renditions.
+
+    Visitor rules on purpose: a press kit leaves the house, so a photo without consent for
+    public use must not travel in it even while the article is a draft.
+    """
+    kit = []
+    for row in placement_rows(article, visitor=True):
+        for placed in row:
+            source = _rendition_path(placed.photo, storage, 10**9)
+            if source is None:
+                continue
+            photo = placed.photo
+            kit.append(
+                KitPhoto(
+                    placed.label, source, placed.rect, placed.caption, photo.credit, photo.copyright
+                )
+            )
+    return kit

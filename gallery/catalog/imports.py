@@ -1,0 +1,143 @@
+"""Importing into an album, for the CLI and the web alike: pool, pipeline, then upkeep."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from gallery.catalog import photos
+from gallery.core import audit, db, events
+from gallery.core.models import Album
+from gallery.ingest.errors import DISK_FULL, is_disk_full
+from gallery.ingest.pipeline import Importer, IngestSettings, Outcome
+from gallery.ingest.sources import Source, ZipLimits, expand
+from gallery.ingest.workers import WorkerPool
+
+log = logging.getLogger(__name__)
+_pool_lock = threading.Lock()
+
+
+def zip_limits(config: dict) -> ZipLimits:
+    return ZipLimits(config["ZIP_MAX_ENTRIES"], config["ZIP_MAX_BYTES"], config["ZIP_MAX_RATIO"])
+
+
+def import_sources(
+    album_id: int,
+    sources: Iterable[Source],
+    pool: WorkerPool,
+    user: str = "",
+    on_done: Callable[[Outcome], None] = lambda _outcome: None,
+) -> list[Outcome]:
+    """Run sources through the pipeline into the album, then keep the album in order."""
+    config = current_app.config
+    storage = current_app.extensions["gallery.storage"]
+    storage.ensure()
+    settings = IngestSettings.from_config(config)
+    importer = Importer(db.session_factory(), storage, settings, pool, user=user)
+    outcomes = importer.run(album_id, sources, on_done=on_done)
+    after_import(album_id, outcomes)
+    return outcomes
+
+
+def after_import(album_id: int, outcomes: list[Outcome]) -> None:
+    """Upkeep once new photos are in: album order by time, then whoever follows new photos
+    (search indexes them in one batch)."""
+    if not any(o.status == "imported" for o in outcomes):
+        return
+    try:
+        with db.session_factory()() as session, session.begin():
+            photos.sort_by_time(session, session.get(Album, album_id))
+        added = [o.photo_id for o in outcomes if o.status == "imported"]
+        events.photos_added.send(current_app._get_current_object(), ids=added)
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        # The photos are stored and committed: the album's time order follows at the next
+        # import, the index at `gallery check --repair` (or `gallery reindex`).
+        log.warning("disk full after an import: order by time and search index left: %s", exc)
+
+
+def import_paths(album_id: int, paths: list[Path], pool: WorkerPool, on_done=None) -> list[Outcome]:
+    sources = expand(paths, zip_limits(current_app.config))
+    return import_sources(album_id, sources, pool, on_done=on_done or (lambda _o: None))
+
+
+def import_upload(album_id: int, upload: FileStorage, user: str) -> list[Outcome]:
+    """One uploaded file (or zip) from a web request, through this process's worker pool."""
+    temp = current_app.extensions["gallery.storage"].temp_path(".upload")
+    try:
+        if not _spool(upload, temp):
+            label = upload.filename or "upload"
+            return [Outcome(label, "rejected", code="disk_full", error=DISK_FULL)]
+        sources = expand([temp], zip_limits(current_app.config))
+        named = (_named(source, temp, upload.filename or "") for source in sources)
+        outcomes = import_sources(album_id, named, web_pool(), user=user)
+    finally:
+        temp.unlink(missing_ok=True)
+    _audit_uploads(album_id, outcomes, user)
+    return outcomes
+
+
+def _audit_uploads(album_id: int, outcomes: list[Outcome], user: str) -> None:
+    """One audit event per photo an upload added (the photos are committed already)."""
+    imported = [o.photo_id for o in outcomes if o.status == "imported"]
+    if not imported:
+        return
+    with db.session_factory()() as session, session.begin():
+        album = session.get(Album, album_id)
+        for photo_id in imported:
+            audit.record(session, user, "photo.upload", album, photo=photo_id)
+
+
+def _spool(upload: FileStorage, temp: Path) -> bool:
+    """Copy the upload into tmp/ (a zip needs a seekable file); False if the disk is full."""
+    try:
+        upload.save(temp)
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        return False
+    return True
+
+
+def _named(source: Source, temp: Path, filename: str) -> Source:
+    """Report an upload by the name it was sent with, not by its temp file.
+
+    The name is kept raw here (the pipeline cleans it for display, with a fallback when
+    nothing is left of it); reports fall back to "upload" for a nameless one.
+    """
+    label = source.label.replace(str(temp), filename or "upload", 1)
+    name = filename if source.label == str(temp) else source.filename
+    return Source(label, name, source.open, source.problem)
+
+
+def web_pool() -> WorkerPool:
+    """The web process's own decode pool, made on the first upload."""
+    app = current_app._get_current_object()
+    with _pool_lock:
+        pool = app.extensions.get("gallery.pool")
+        if pool is None:
+            pool = app.extensions["gallery.pool"] = WorkerPool.from_config(app.config)
+            atexit.register(pool.stop)
+    return pool
+
+
+def import_report(outcomes: list[Outcome]) -> dict:
+    """The `--json` shape of DESIGN.md."""
+    return {
+        "imported": [o.photo_id for o in outcomes if o.status == "imported"],
+        "duplicates": [
+            {"path": o.label, "photo_id": o.photo_id} for o in outcomes if o.status == "duplicate"
+        ],
+        "rejected": [
+            {"path": o.label, "code": o.code, "error": o.error}
+            for o in outcomes
+            if o.status == "rejected"
+        ],
+    }

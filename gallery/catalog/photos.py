@@ -1,0 +1,112 @@
+"""Curating photos: edits, bulk edits, album order and numbers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from gallery.core.errors import InvalidInput
+from gallery.core.models import Album, Photo
+from gallery.core.states import Consent, Status, choices
+
+TEXT_FIELDS = ("title", "title_en", "caption", "caption_en", "alt_text", "credit", "copyright")
+EDITABLE = (*TEXT_FIELDS, "keywords", "consent")
+MAX_TEXT = 5000
+MAX_KEYWORDS = 100
+
+
+def clean_changes(changes: dict) -> dict:
+    """The checked, normalised edits; an unknown field or a bad value is refused whole."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput(f"these fields cannot be edited: {', '.join(sorted(unknown))}")
+    clean = {}
+    for name, value in changes.items():
+        if name == "keywords":
+            clean[name] = _keywords(value)
+        elif name == "consent":
+            if value not in set(Consent):
+                raise InvalidInput(f"consent must be one of {choices(Consent)}")
+            clean[name] = Consent(value)
+        else:
+            clean[name] = _text(name, value)
+    return clean
+
+
+def apply_changes(photos: list[Photo], changes: dict) -> dict:
+    """Set the same checked values on every photo; returns what was set."""
+    clean = clean_changes(changes)
+    for photo in photos:
+        for name, value in clean.items():
+            setattr(photo, name, list(value) if name == "keywords" else value)
+    return clean
+
+
+def album_photos(session: Session, album: Album, status: Status = Status.ACTIVE) -> list[Photo]:
+    query = select(Photo).where(Photo.album_id == album.id, Photo.status == status)
+    # Renditions in one query for all: the API lists each photo's (one query per photo
+    # made a 60-photo list cost 34 ms).
+    query = query.options(selectinload(Photo.renditions))
+    return list(session.scalars(query.order_by(Photo.number)))
+
+
+def photo_ids(session: Session, album: Album | None = None) -> list[int]:
+    """Every photo's id (of one album, or of all), the trash included."""
+    query = select(Photo.id)
+    if album is not None:
+        query = query.where(Photo.album_id == album.id)
+    return list(session.scalars(query))
+
+
+def reorder(session: Session, album: Album, photo_ids: list[int]) -> None:
+    """Number the album's active photos 1..n in the given order (all of them, once each)."""
+    photos = {p.id: p for p in album_photos(session, album)}
+    if sorted(photo_ids) != sorted(photos):
+        raise InvalidInput("the new order must list every photo of the album exactly once")
+    trashed = album_photos(session, album, status=Status.TRASHED)
+    album.custom_order = True
+    _renumber(session, [photos[i] for i in photo_ids] + trashed)
+
+
+def sort_by_time(session: Session, album: Album) -> None:
+    """Number photos by taken-at time (then file name), unless staff ordered them by hand."""
+    if album.custom_order:
+        return
+    photos = session.scalars(select(Photo).where(Photo.album_id == album.id)).all()
+    _renumber(session, sorted(photos, key=_time_key))
+
+
+def _time_key(photo: Photo) -> tuple:
+    # Undated photos go last; the camera's own file order breaks ties.
+    return (photo.taken_at is None, (photo.taken_at or "")[:19], photo.filename, photo.id)
+
+
+def _renumber(session: Session, ordered: list[Photo]) -> None:
+    if all(photo.number == n for n, photo in enumerate(ordered, start=1)):
+        return
+    for n, photo in enumerate(ordered, start=1):
+        photo.number = -n  # step aside first: (album, number) is unique at every flush
+    session.flush()
+    for photo in ordered:
+        photo.number = -photo.number
+    session.flush()
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text")
+    value = "".join(ch for ch in value if ch.isprintable() or ch in "\n\t").strip()
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"{name} is longer than {MAX_TEXT} characters")
+    return value
+
+
+def _keywords(value: object) -> tuple[str, ...]:
+    """A list of words, or one comma-separated string; trimmed, without repeats."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(k, str) for k in items):
+        raise InvalidInput("keywords must be a list of words")
+    words = tuple(dict.fromkeys(k.strip() for k in items if k.strip()))
+    if len(words) > MAX_KEYWORDS:
+        raise InvalidInput(f"at most {MAX_KEYWORDS} keywords")
+    return words

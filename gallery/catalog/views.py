@@ -1,0 +1,74 @@
+"""The staff workspace's album pages: the list, a new album, one album's page, the trash."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from gallery.accounts.auth import actor, require_role
+from gallery.catalog import albums
+from gallery.catalog.representations import secret_url
+from gallery.core import audit
+from gallery.core.db import get_session
+from gallery.core.errors import InvalidInput
+from gallery.core.models import Album
+from gallery.web.i18n import gettext
+
+bp = Blueprint("catalog", __name__, url_prefix="/staff")
+
+ALBUM_FIELDS = ("title", "event_date", "place", "description", "visibility")
+
+
+@bp.get("/")
+@require_role("staff")
+def home() -> str:
+    session = get_session()
+    found = albums.live_albums(session)
+    return render_template("staff/home.html", albums=found, counts=albums.photo_counts(session))
+
+
+@bp.post("/albums")
+@require_role("staff")
+def album_create() -> Response:
+    session = get_session()
+    fields = {name: request.form.get(name) for name in ALBUM_FIELDS if request.form.get(name)}
+    try:
+        album = albums.create_album(session, request.form.get("slug", "").strip(), **fields)
+    except InvalidInput as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("catalog.home"))
+    audit.commit(session, actor(), "album.create", album)
+    return redirect(url_for("catalog.album", slug=album.slug))
+
+
+@bp.get("/albums/<slug>")
+@require_role("staff")
+def album(slug: str) -> str:
+    found = _album(slug)
+    return render_template("staff/album.html", album=found, secret_url=secret_url(found))
+
+
+@bp.post("/albums/<slug>")
+@require_role("staff")
+def album_update(slug: str) -> Response:
+    found, session = _album(slug), get_session()
+    fields = {name: request.form[name] for name in ALBUM_FIELDS if name in request.form}
+    try:
+        albums.update_album(found, **fields)
+    except InvalidInput as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("catalog.album", slug=slug))
+    audit.commit(session, actor(), "album.update", found, **fields)
+    flash(gettext("Saved."), "ok")
+    return redirect(url_for("catalog.album", slug=slug))
+
+
+@bp.get("/trash")
+@require_role("admin")
+def trash() -> str:
+    """Trashed albums and photos; the page lists, restores and empties them through the API."""
+    return render_template("staff/trash.html")
+
+
+def _album(slug: str) -> Album:
+    return albums.live_album(get_session(), slug) or abort(404)

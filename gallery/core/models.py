@@ -1,0 +1,291 @@
+"""SQLAlchemy models of the domain and the queries that belong to them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
+
+from gallery.core.states import ArticleStatus, Consent, Role, Status, Visibility
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def state_column(states: type[StrEnum], default: StrEnum | None = None) -> Mapped[Any]:
+    """A column holding one of `states` by its value, as VARCHAR(16) (no database enum type,
+    no CHECK: adding a state needs no migration); read back as the enum member."""
+    kind = Enum(
+        states,
+        native_enum=False,
+        create_constraint=False,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+    return mapped_column(kind, default=default) if default is not None else mapped_column(kind)
+
+
+class Album(Base):
+    __tablename__ = "albums"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    event_date: Mapped[date | None] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    visibility: Mapped[Visibility] = state_column(Visibility, Visibility.DRAFT)
+    secret: Mapped[str] = mapped_column(String(64), default=new_secret)  # the unlisted link
+    allow_original_download: Mapped[bool] = mapped_column(default=False)
+    custom_order: Mapped[bool] = mapped_column(default=False)  # staff dragged the photos
+    status: Mapped[Status] = state_column(Status, Status.ACTIVE)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cover_photo_id: Mapped[int | None] = mapped_column(
+        ForeignKey("photos.id", use_alter=True, ondelete="SET NULL", name="fk_albums_cover_photo")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    # When the album first became public: the order of the Atom feed of new albums.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="album", foreign_keys="Photo.album_id", order_by="Photo.number"
+    )
+
+    @validates("visibility")
+    def _stamp_publication(self, _key: str, visibility: str) -> str:
+        # Here, not in the callers: every way of making an album public dates it.
+        if visibility == "public" and self.published_at is None:
+            self.published_at = utcnow()
+        return visibility
+
+    @classmethod
+    def by_slug(cls, session: Session, slug: str) -> Album | None:
+        return session.scalar(select(cls).where(cls.slug == slug))
+
+    def next_number(self, session: Session) -> int:
+        """The album number the next photo gets (1, 2, 3...)."""
+        query = select(func.max(Photo.number)).where(Photo.album_id == self.id)
+        return (session.scalar(query) or 0) + 1
+
+
+class Photo(Base):
+    __tablename__ = "photos"
+    __table_args__ = (
+        UniqueConstraint("album_id", "sha256", name="uq_photo_album_sha256"),
+        UniqueConstraint("album_id", "number", name="uq_photo_album_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(8))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    orientation: Mapped[int] = mapped_column(Integer, default=1)
+    taken_at: Mapped[str | None] = mapped_column(String(32))
+    camera_make: Mapped[str | None] = mapped_column(String(120))
+    camera_model: Mapped[str | None] = mapped_column(String(120))
+    lens: Mapped[str | None] = mapped_column(String(200))
+    exposure_time: Mapped[str | None] = mapped_column(String(32))
+    f_number: Mapped[float | None] = mapped_column(Float)
+    iso: Mapped[int | None] = mapped_column(Integer)
+    focal_length: Mapped[float | None] = mapped_column(Float)
+    gps_lat: Mapped[float | None] = mapped_column(Float)
+    gps_lon: Mapped[float | None] = mapped_column(Float)
+    gps_alt: Mapped[float | None] = mapped_column(Float)
+    title: Mapped[str] = mapped_column(Text, default="")
+    caption: Mapped[str] = mapped_column(Text, default="")
+    title_en: Mapped[str] = mapped_column(Text, default="")
+    caption_en: Mapped[str] = mapped_column(Text, default="")
+    alt_text: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    credit: Mapped[str] = mapped_column(Text, default="")
+    copyright: Mapped[str] = mapped_column(Text, default="")
+    consent: Mapped[Consent] = state_column(Consent, Consent.OK)
+    status: Mapped[Status] = state_column(Status, Status.ACTIVE)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+
+    album: Mapped[Album] = relationship(back_populates="photos", foreign_keys=[album_id])
+    renditions: Mapped[list[Rendition]] = relationship(
+        back_populates="photo", cascade="all, delete-orphan", order_by="Rendition.width"
+    )
+
+    @classmethod
+    def in_album_query(cls, album_id: int, sha256: str):
+        """The id of the album's photo with these exact bytes, if it has one."""
+        return select(cls.id).where(cls.album_id == album_id, cls.sha256 == sha256)
+
+
+class Rendition(Base):
+    __tablename__ = "renditions"
+    __table_args__ = (UniqueConstraint("photo_id", "name", name="uq_rendition_photo_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(8))
+    byte_size: Mapped[int] = mapped_column(Integer)
+
+    photo: Mapped[Photo] = relationship(back_populates="renditions")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = state_column(Role)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.id"
+    )
+
+    @classmethod
+    def by_email(cls, session: Session, email: str) -> User | None:
+        return session.scalar(select(cls).where(cls.email == email.strip().lower()))
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored, so a database leak reveals no token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginAttempt(Base):
+    """A failed sign-in, by account and by address, for rate limiting across processes."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what to which object, and when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class VisitorWithdrawals(Base):
+    """One row: how many commits may have hidden something from visitors (gallery/withdrawals.py).
+
+    Moved in the committing transaction itself, so whoever reads the database after the
+    commit reads the new count with it: every process's kept visitor pages go at once.
+    """
+
+    __tablename__ = "visitor_withdrawals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Article(Base):
+    """A news article: text with rows of photo labels, and what each label shows."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ArticleStatus] = state_column(ArticleStatus, ArticleStatus.DRAFT)
+    author: Mapped[str] = mapped_column(String(200), default="")  # a user link comes later
+    published_on: Mapped[date | None] = mapped_column(Date)
+    # The album whose photo numbers new labels mean by default; photos may come from any.
+    album_id: Mapped[int | None] = mapped_column(ForeignKey("albums.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    album: Mapped[Album | None] = relationship()
+    photos: Mapped[list[ArticlePhoto]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="ArticlePhoto.id"
+    )
+
+    @classmethod
+    def by_slug(cls, session: Session, slug: str) -> Article | None:
+        return session.scalar(select(cls).where(cls.slug == slug))
+
+    def assignments(self) -> dict[str, ArticlePhoto]:
+        """Label -> its assignment."""
+        return {assigned.label: assigned for assigned in self.photos}
+
+
+class ArticlePhoto(Base):
+    """One label of an article (`7`, `8a`): its photo, optional crop and caption override."""
+
+    __tablename__ = "article_photos"
+    __table_args__ = (UniqueConstraint("article_id", "label", name="uq_article_photo_label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(16))
+    # SET NULL, not CASCADE: a deleted photo leaves its label behind, reported as a problem.
+    photo_id: Mapped[int | None] = mapped_column(
+        ForeignKey("photos.id", ondelete="SET NULL"), index=True
+    )
+    crop: Mapped[dict | None] = mapped_column(JSON)  # see gallery.articles.Crop
+    caption: Mapped[str | None] = mapped_column(Text)  # None: the photo's own caption
+
+    article: Mapped[Article] = relationship(back_populates="photos")
+    photo: Mapped[Photo | None] = relationship()

@@ -1,0 +1,167 @@
+"""Where media lives: content-addressed originals, renditions, temp files; atomic writes.
+
+The interface (paths in, paths out) is the seam for another backend such as object storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from gallery.core import tempfiles
+
+TEMP_PREFIX = tempfiles.PREFIX
+CHUNK = 1024 * 1024  # bytes read at a time when hashing
+WRITING = ".writing"  # the suffix of the marker a process holds while it stores files
+ABANDONED_AFTER = 24 * 3600  # seconds after which a temp file of unknown owner is dropped
+
+
+class LocalStorage:
+    """Media on a local disk under one root: originals/, renditions/, tmp/."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.tmp = self.root / "tmp"
+
+    def ensure(self) -> None:
+        for name in ("originals", "renditions", "tmp"):
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+
+    def temp_path(self, suffix: str = "") -> Path:
+        """A fresh name in tmp/ that nothing else uses, naming this process as its owner."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        return self.tmp / tempfiles.new_name(suffix)
+
+    def original_path(self, sha256: str, ext: str) -> Path:
+        return self.root / "originals" / _shard(sha256) / f"{sha256}.{ext}"
+
+    def rendition_path(self, sha256: str, name: str, fmt: str) -> Path:
+        return self.root / "renditions" / _shard(sha256) / sha256 / f"{name}.{_ext(fmt)}"
+
+    def put_original(self, temp: Path, sha256: str, ext: str) -> Path:
+        """Move a received temp file into place; the same bytes are stored only once."""
+        final = self.original_path(sha256, ext)
+        if final.exists():
+            temp.unlink(missing_ok=True)
+            return final
+        final.parent.mkdir(parents=True, exist_ok=True)
+        _fsync_file(temp)
+        os.replace(temp, final)
+        os.chmod(final, 0o444)  # originals are never modified
+        # The rename too must reach the disk before the photo's row is committed: after a
+        # power cut the row would otherwise name an original that never arrived.
+        _fsync_file(final.parent)
+        return final
+
+    def write_rendition(self, sha256: str, name: str, fmt: str, data: bytes) -> Path:
+        """Write a rendition under its final name atomically (temp file, fsync, rename)."""
+        final = self.rendition_path(sha256, name, fmt)
+        write_atomic(final, data, self.temp_path(f".{_ext(fmt)}"))
+        return final
+
+    def remove_original(self, sha256: str, ext: str) -> None:
+        """Delete an original no row uses: emptying the trash, or an import that failed to
+        store it (disk full) taking back what it put in place; nothing else ever does."""
+        self.original_path(sha256, ext).unlink(missing_ok=True)
+
+    def remove_renditions(self, sha256: str) -> None:
+        shutil.rmtree(self.rendition_path(sha256, "x", "jpeg").parent, ignore_errors=True)
+
+    def clean_temp(self, older_than: float = 0) -> int:
+        """Remove temp files left behind (older than `older_than` seconds); return the count."""
+        if not self.tmp.is_dir():
+            return 0
+        cutoff = time.time() - older_than
+        removed = 0
+        for path in self.tmp.glob(f"{TEMP_PREFIX}*"):
+            if path.stat().st_mtime <= cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    def clean_abandoned_temp(self, max_age: float = ABANDONED_AFTER) -> int:
+        """Remove temp files whose writer is gone; return the count.
+
+        Gone: a dead process of this host. A file another host wrote, or one named before
+        owners were recorded, goes once it is `max_age` seconds old. A live owner's file
+        stays whatever its age: that process may still rename it into place.
+        """
+        removed = 0
+        for path in self.tmp.glob(f"{TEMP_PREFIX}*") if self.tmp.is_dir() else ():
+            try:
+                alive = tempfiles.owner_alive(path)
+                if alive is False or (alive is None and tempfiles.age(path) > max_age):
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # its owner finished with it meanwhile
+        return removed
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Mark this process as storing files whose rows are not committed yet.
+
+        `gallery check --repair` leaves young files without a row alone while such a
+        marker's owner lives: they may be an import's, a moment before its commit.
+        """
+        marker = self.temp_path(WRITING)
+        marker.touch()
+        try:
+            yield
+        finally:
+            marker.unlink(missing_ok=True)
+
+    def writers_alive(self, max_age: float = ABANDONED_AFTER) -> bool:
+        """Whether a live process (here, or young on another host) holds a `writing` marker."""
+        for marker in self.tmp.glob(f"{TEMP_PREFIX}*{WRITING}") if self.tmp.is_dir() else ():
+            try:
+                alive = tempfiles.owner_alive(marker)
+                if alive or (alive is None and tempfiles.age(marker) <= max_age):
+                    return True
+            except FileNotFoundError:
+                continue
+        return False
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as reader:
+        while chunk := reader.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_atomic(final: Path, data: bytes, temp: Path) -> None:
+    """Write bytes to `temp`, flush them to disk, then rename over `final`."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(temp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, final)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _fsync_file(path: Path) -> None:
+    """Flush a file's bytes, or a folder's entries, to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _shard(sha256: str) -> Path:
+    return Path(sha256[:2]) / sha256[2:4]
+
+
+def _ext(fmt: str) -> str:
+    return {"jpeg": "jpg"}.get(fmt, fmt)

@@ -1,0 +1,17 @@
+"""Operations: setting up the data root, checking the store against the database and
+repairing it, backups and restores.
+
+`check` (with `media_scan`) finds problems and `repair` mends them; `backup`, `snapshots`
+and `restore` copy what cannot be rebuilt; `cli` and `backup_cli` are the commands.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from gallery.ops import backup_cli, cli
+
+
+def init_app(app: Flask) -> None:
+    for command in (*cli.COMMANDS, *backup_cli.COMMANDS):
+        app.cli.add_command(command)

@@ -1,0 +1,183 @@
+"""`gallery check --repair`: make the files and the index follow the database.
+
+The database is the source of truth, so rows are never changed or removed here. For each
+problem a check found:
+- a rendition missing or damaged, or a photo without renditions: rendered again from the
+  original, when the original is sound;
+- the search index out of step: those photos are indexed again;
+- a rendition no row names: deleted (derived data, rebuilt at will);
+- an original no row names: moved to uploads/quarantine/<date>/orphan/<its path>, with a
+  line saying why in uploads/quarantine/<date>/why.txt. Such a file is most often what an
+  import left when it was killed before its commit (a re-run stores the bytes again) or
+  what emptying the trash left when it was killed before deleting; kept aside, it can be
+  imported again from there, and nothing is lost if the judgement was wrong;
+- a file the gallery does not know (a name or place it never writes): quarantine/<date>/
+  unknown/;
+- an original whose bytes no longer match its hash: quarantine/<date>/damaged/ (a damaged
+  file is still worth keeping, and apart from the orphans it cannot be re-imported by
+  mistake). Its photo stays: it keeps showing its renditions, its original download
+  answers 404, and check reports it until the original is back;
+- an original missing: reported, with the remedy: restore the file from a backup, or
+  import the same file again (into any album), which puts the original back.
+Nothing is ever deleted but renditions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from gallery.core.storage import LocalStorage
+from gallery.ingest.pipeline import Outcome
+from gallery.ops.check import GRACE, Problem, Report, in_flight, named_by_a_row
+from gallery.search import SearchIndex
+
+QUARANTINE = "quarantine"
+NOTES = "why.txt"
+RESTORE = "restore it from a backup, or import the same file again (into any album)"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What repair did about one problem; `fixed` is False when the problem remains."""
+
+    problem: Problem
+    fixed: bool
+    note: str
+
+
+def repair(
+    report: Report,
+    sessions,
+    storage: LocalStorage,
+    index: SearchIndex | None,
+    rebuild: Callable[[list[int]], list[Outcome]],
+    grace: float = GRACE,
+) -> list[Fix]:
+    """Act on every problem of `report`; one Fix each, in the report's order.
+
+    `rebuild(photo_ids)` renders photos again (the worker pool lives with the caller).
+    """
+    fixes: dict[Problem, Fix] = {}
+    fixes.update(_set_damaged_originals_aside(report, storage))
+    fixes.update(_render_again(report, rebuild))
+    fixes.update(_clear_orphans(report, sessions, storage, grace))
+    fixes.update(_reindex(report, index))
+    for problem in report.problems:
+        if problem.kind == "original_missing":
+            fixes[problem] = Fix(problem, False, f"cannot be rebuilt: {RESTORE}")
+    return [fixes[problem] for problem in report.problems]
+
+
+def _set_damaged_originals_aside(report: Report, storage: LocalStorage) -> dict[Problem, Fix]:
+    fixes, moved = {}, {}
+    for problem in _of(report, "original_damaged"):
+        if problem.path not in moved and problem.path.exists():  # albums may share a file
+            why = f"{problem.message}; {problem.subject}"
+            target = quarantine(storage, problem.path, "damaged", why)
+            moved[problem.path] = f"moved to {_name(storage, target)}"
+        done = moved.get(problem.path, "gone already")
+        note = f"{done}; the photo shows its renditions until the original is back: {RESTORE}"
+        fixes[problem] = Fix(problem, False, note)
+    return fixes
+
+
+def _render_again(report: Report, rebuild) -> dict[Problem, Fix]:
+    bad_originals = {p.sha256 for p in _of(report, "original_missing", "original_damaged")}
+    wanted = _of(report, "rendition_missing", "rendition_damaged")
+    sound = [p for p in wanted if p.sha256 not in bad_originals]
+    ids = sorted({p.photo_id for p in sound if p.photo_id is not None})
+    outcomes = {outcome.label: outcome for outcome in rebuild(ids)} if ids else {}
+    fixes = {}
+    for problem in wanted:
+        outcome = outcomes.get(problem.sha256)
+        if problem.sha256 in bad_originals:
+            fixes[problem] = Fix(problem, False, "cannot be rendered: its original is not sound")
+        elif outcome is None:  # its photo is gone since the check
+            fixes[problem] = Fix(problem, True, "its photo is no longer there")
+        elif outcome.status == "rendered":
+            fixes[problem] = Fix(problem, True, "rendered again from the original")
+        else:
+            fixes[problem] = Fix(problem, False, f"rendering failed: {outcome.error}")
+    return fixes
+
+
+def _clear_orphans(report: Report, sessions, storage: LocalStorage, grace) -> dict[Problem, Fix]:
+    fixes = {}
+    for problem in _of(report, "orphan_original", "orphan_rendition", "stray_file"):
+        path, judged_again = problem.path, problem.kind != "stray_file"
+        # Judged again now: an import may have started or committed since the check.
+        if judged_again and in_flight(storage, path, grace):
+            fixes[problem] = Fix(problem, True, "left alone: an import running now stores it")
+        elif judged_again and named_by_a_row(sessions, storage, problem.sha256, path):
+            fixes[problem] = Fix(problem, True, "left alone: a photo row names it now")
+        elif not path.exists():
+            fixes[problem] = Fix(problem, True, "gone already")
+        elif problem.kind == "orphan_rendition":
+            path.unlink(missing_ok=True)
+            _remove_empty(path.parent)
+            fixes[problem] = Fix(problem, True, "deleted (renditions are derived)")
+        else:
+            target = quarantine(storage, path, _folder(problem), problem.message)
+            fixes[problem] = Fix(problem, True, f"moved to {_name(storage, target)}")
+    return fixes
+
+
+def _reindex(report: Report, index: SearchIndex | None) -> dict[Problem, Fix]:
+    drift = report.drift
+    found = _of(report, "index_missing", "index_stale", "index_orphan")
+    if not found or drift is None or index is None:
+        return {}
+    index.submit(upsert=drift.missing + drift.stale, remove=drift.orphans).result()
+    return {problem: Fix(problem, True, "indexed again") for problem in found}
+
+
+def quarantine(storage: LocalStorage, path: Path, folder: str, why: str) -> Path:
+    """Move a file to quarantine/<date>/<folder>/<its path>, never over another; note why."""
+    day = storage.root / QUARANTINE / date.today().isoformat()
+    target = _unused(day / folder / path.relative_to(storage.root))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(path, target)  # fails rather than overwrite, unlike a rename
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links, or another device
+        shutil.move(path, target)
+    else:
+        path.unlink()
+    with open(day / NOTES, "a", encoding="utf-8") as notes:
+        when = datetime.now().strftime("%H:%M:%S")
+        notes.write(f"{when}  {_name(storage, path)} -> {_name(storage, target)}: {why}\n")
+    return target
+
+
+def _folder(problem: Problem) -> str:
+    if problem.kind == "stray_file":
+        return "unknown"
+    return "damaged" if problem.intact is False else "orphan"
+
+
+def _unused(path: Path) -> Path:
+    candidate, n = path, 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def _remove_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not empty: other renditions of the original
+        folder.rmdir()
+
+
+def _of(report: Report, *kinds: str) -> list[Problem]:
+    return [problem for problem in report.problems if problem.kind in kinds]
+
+
+def _name(storage: LocalStorage, path: Path) -> str:
+    return str(path.relative_to(storage.root))

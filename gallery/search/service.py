@@ -1,0 +1,114 @@
+"""The verbs of search, on the current app's index: index_photos, remove_photos, search,
+reindex, check (see the package's docstring)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, current_app, has_request_context
+from sqlalchemy.orm import Session
+
+from gallery.core import events
+from gallery.search import sync
+from gallery.search.documents import all_photos, photo_document
+from gallery.search.engine import SearchIndex
+from gallery.search.query import parse_query
+from gallery.search.results import PER_PAGE, Results, run_search
+
+log = logging.getLogger(__name__)
+
+
+CONFIGURED = -1.0  # a request waits SEARCH_WAIT seconds at most, a CLI command till done
+
+
+def attach_index(app: Flask) -> None:
+    """Give the app its index (opened on first use) and keep it in step with commits."""
+    sessions = app.extensions["gallery.db"]
+    index = app.extensions["gallery.search"] = SearchIndex(app.config["INDEX_DIR"], sessions)
+    sync.watch(app, app.extensions["gallery.engine"], index)
+    events.photos_added.connect(_index_added, sender=app)
+
+
+def _index_added(_app: Flask, ids: list[int]) -> None:
+    index_photos(ids)  # an import's new photos, in one batch
+
+
+def get_index() -> SearchIndex:
+    return current_app.extensions["gallery.search"]
+
+
+def index_photos(ids, *, wait: float | None = CONFIGURED) -> bool:
+    """(Re)index these photos from the database, in one batch; True once searchable."""
+    return _settle(get_index().submit(upsert=ids), wait)
+
+
+def remove_photos(ids, *, wait: float | None = CONFIGURED) -> bool:
+    """Take these photos out of the index (photos deleted from the database)."""
+    return _settle(get_index().submit(remove=ids), wait)
+
+
+def reindex(*, wait: float | None = None) -> bool:
+    """Rebuild the whole index from the database."""
+    return _settle(get_index().rebuild(), wait)
+
+
+def _settle(future, wait: float | None) -> bool:
+    if wait == CONFIGURED:
+        wait = float(current_app.config["SEARCH_WAIT"]) if has_request_context() else None
+    try:
+        future.result(wait)
+    except TimeoutError:
+        sync.track(future)  # the request's end waits for what is left
+        return False
+    return True
+
+
+def search(
+    session: Session,
+    text: str,
+    *,
+    album: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    staff: bool = False,
+) -> Results:
+    """A page of photos matching what was typed; visitors get only what they may see."""
+    # A rebuild begun by this search (no index yet): a request waits a while, the CLI all of it.
+    wait = float(current_app.config["SEARCH_WAIT"]) if has_request_context() else None
+    parsed = parse_query(text, album)
+    return run_search(get_index(), session, parsed, page, per_page, staff=staff, wait=wait)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How the index differs from the database."""
+
+    missing: list[int]  # photos the index does not have
+    stale: list[int]  # photos indexed with old text or visibility
+    orphans: list[int]  # index entries of photos no longer in the database
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.orphans)
+
+
+def check(session: Session, *, repair: bool = False) -> Drift:
+    """Compare the app's index with the database; mend it if asked."""
+    return check_index(get_index(), session, repair=repair)
+
+
+def check_index(index: SearchIndex, session: Session, *, repair: bool = False) -> Drift:
+    """Compare each photo's indexed fingerprint with the database's; mend it if asked."""
+    indexed = index.stored_digests(wait=None)
+    missing, stale, seen = [], [], set()
+    for photo in all_photos(session):
+        seen.add(photo.id)
+        if photo.id not in indexed:
+            missing.append(photo.id)
+        elif indexed[photo.id] != photo_document(photo)["digest"]:
+            stale.append(photo.id)
+    drift = Drift(missing, stale, sorted(set(indexed) - seen))
+    if repair and not drift.ok:
+        index.submit(upsert=missing + stale, remove=drift.orphans).result()
+    return drift

@@ -1,0 +1,264 @@
+"""What visitors see: the album list, album pages, photo pages, the feed and media files.
+
+Who may see what is gallery.core.visibility's rule; whatever a request may not see answers
+404, never 403, so nothing tells a visitor that a hidden album or photo exists. Staff see
+drafts and private albums here too, under a banner saying who else can.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.dates import format_date
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from gallery.accounts.auth import is_staff, viewer
+from gallery.catalog.albums import albums_for, seen_album
+from gallery.core import visibility as seeing
+from gallery.core.db import get_session
+from gallery.core.media import MIMETYPES, rendition_url
+from gallery.core.models import Album, Photo, Rendition
+from gallery.ingest.filenames import content_disposition, download_name
+from gallery.site import album_list, cards, feed, media
+from gallery.site.photo_facts import camera_facts
+from gallery.site.tiles import GAP, TileTexts, album_grid, fitting, largest, srcset
+from gallery.web.httpcache import validated
+from gallery.web.i18n import current_language, gettext, ngettext
+from gallery.web.pagecache import visitor_lookup, visitor_page
+
+bp = Blueprint("site", __name__)
+
+YEAR = 365 * 24 * 3600
+
+
+def _page(html: str) -> Response:
+    return validated(Response(html, mimetype="text/html"), private=is_staff())
+
+
+def _config(name: str) -> Any:
+    return current_app.config[name]
+
+
+@bp.get("/")
+def index() -> Response:
+    return _page(visitor_page(lambda: _album_list(year=None), signed_in=is_staff()))
+
+
+@bp.get("/years/<int:year>")
+def year(year: int) -> Response:
+    return _page(visitor_page(lambda: _album_list(year=year), signed_in=is_staff()))
+
+
+def _album_list(year: int | None) -> str:
+    try:
+        after = album_list.Cursor.parse(request.args.get("after"))
+        before = album_list.Cursor.parse(request.args.get("before"))
+    except ValueError:
+        abort(400, "that is not a place in the album list")
+    session = get_session()
+    years = album_list.year_counts(session)
+    if year is not None and year not in dict(years):
+        abort(404)  # also keeps years no date can hold (0, 99999) away from the query
+    page = album_list.list_page(
+        session, _config("ALBUMS_PER_PAGE"), year=year, after=after, before=before
+    )
+    return render_template("index.html", page=page, years=years, year=year)
+
+
+def _album_or_404(slug: str) -> Album:
+    # 404, not 403: nothing tells a visitor that a private album exists
+    return seen_album(get_session(), slug, viewer()) or abort(404)
+
+
+def _key(album: Album) -> str | None:
+    """The secret to carry in links, when the page was opened through the unlisted link."""
+    return album.secret if album.visibility == "unlisted" and request.args.get("key") else None
+
+
+@bp.get("/albums/<slug>")
+def album(slug: str) -> Response:
+    return _page(visitor_page(lambda: _album_page(slug), signed_in=is_staff()))
+
+
+def _album_page(slug: str) -> str:
+    found, who = _album_or_404(slug), viewer()
+    photos = cards.album_card_rows(get_session(), found.id, who)
+    key = _key(found)
+    texts = TileTexts(
+        language=current_language(),
+        photo_url=url_for("site.album", slug=found.slug) + "/photos/",
+        key_query="?" + urlencode({"key": key}) if key else "",
+        untitled=gettext("Photo %(number)s"),
+        not_public=gettext("Not public"),
+    )
+    rows = album_grid(photos, _config("ALBUM_ROW_HEIGHT"), texts)
+    return render_template(
+        "album.html",
+        album=found,
+        rows=rows,
+        count=len(photos),
+        photos=cards.refs(photos),
+        key=key,
+        staff=who.staff,
+        gap=GAP,
+    )
+
+
+def _photo_or_404(slug: str, photo_id: int) -> tuple[Album, Photo]:
+    album = _album_or_404(slug)
+    photo = get_session().get(Photo, photo_id)
+    if photo is None or photo.album_id != album.id or not seeing.may_see_photo(photo, viewer()):
+        abort(404)
+    return album, photo
+
+
+@bp.get("/albums/<slug>/photos/<int:photo_id>")
+def photo(slug: str, photo_id: int) -> Response:
+    return _page(visitor_page(lambda: _photo_page(slug, photo_id), signed_in=is_staff()))
+
+
+def _photo_page(slug: str, photo_id: int) -> str:
+    found, photo = _photo_or_404(slug, photo_id)
+    who, session = viewer(), get_session()
+    card = cards.cards_by_id(session, [photo.id], who)[photo.id]
+    return render_template(
+        "photo.html",
+        album=found,
+        photo=photo,
+        card=card,
+        facts=camera_facts(photo),
+        around=cards.neighbours(session, photo, who),
+        key=_key(found),
+        staff=who.staff,
+        image=fitting(card.images, 1280),
+        share=fitting(card.images, 1200),
+        download=largest(card.images),
+        srcset=srcset(card.images),
+        base_url=_base_url(),
+        language=current_language(),
+    )
+
+
+@bp.get("/albums/<slug>/photos/<int:photo_id>/original")
+def original(slug: str, photo_id: int) -> Response:
+    """The original file, where the album offers it (staff: always)."""
+    _found, photo = _photo_or_404(slug, photo_id)
+    if not media.may_download_original(photo, viewer()):
+        abort(404)
+    path = media.original_file(current_app.extensions["gallery.storage"], photo)
+    if path is None:
+        abort(404)
+    # The type comes from the sniffed format, never the name; the name only from the
+    # cleaned display name, with the real format's extension (a polyglot stays an image).
+    response = send_file(path, MIMETYPES[photo.format], conditional=True)
+    name = download_name(photo.filename or f"{photo.sha256}", photo.format)
+    response.headers["Content-Disposition"] = content_disposition(name)
+    # The bytes never change but the permission may: revalidate (cheap: the ETag is stable).
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/media/<sha256>/<name>.jpg")
+def rendition(sha256: str, name: str) -> Response:
+    """A rendition visitors may see (or any, for staff: their pages show drafts too)."""
+    staff = is_staff()
+    if staff:
+        fmt = media.rendition_format(get_session(), sha256, name, seeing.STAFF)
+    else:
+        fmt = visitor_lookup(
+            ("rendition", sha256, name),
+            lambda: media.rendition_format(get_session(), sha256, name, seeing.VISITOR),
+        )
+    if fmt is None:
+        abort(404)
+    path = current_app.extensions["gallery.storage"].rendition_path(sha256, name, fmt)
+    if not path.is_file():  # lost or damaged: missing until `gallery check --repair` renders it
+        abort(404)
+    # The URL names the content's hash, so the file behind it never changes.
+    response = send_file(path, mimetype="image/jpeg", max_age=YEAR, conditional=True)
+    scope = "private" if staff else "public"
+    response.headers["Cache-Control"] = f"{scope}, max-age={YEAR}, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/feed.atom")
+def feed_atom() -> Response:
+    """The newest public albums as an Atom feed."""
+    document = visitor_page(_feed_document, signed_in=is_staff())
+    return validated(Response(document, mimetype="application/atom+xml"), private=False)
+
+
+def _feed_document() -> bytes:
+    session, base = get_session(), _base_url()
+    albums = album_list.newest_published(session, _config("FEED_ENTRIES"))
+    covers = album_list.covers(session, albums)
+    counts = album_list.visible_counts(session, [a.id for a in albums])
+    entries = [_entry(a, covers.get(a.id), counts.get(a.id, 0), base) for a in albums]
+    return feed.atom(
+        title=gettext("Gallery"),
+        site_url=base + "/",
+        feed_url=base + "/feed.atom",
+        author=gettext("Gallery"),
+        entries=entries,
+    )
+
+
+def _entry(album: Album, cover: cards.PhotoCard | None, count: int, base: str) -> feed.Entry:
+    image = fitting(cover.images, 640) if cover else None
+    summary = album.description or ngettext("%(num)d photo", "%(num)d photos", count)
+    return feed.Entry(
+        url=f"{base}/albums/{album.slug}",
+        title=album.title,
+        published=album.published_at or album.created_at,
+        updated=album.updated_at,
+        summary=summary,
+        image_url=base + image.url if image else "",
+        image_alt=(cover.alt_text or cover.caption or album.title) if cover else "",
+    )
+
+
+def _base_url() -> str:
+    """The site root for absolute URLs: the PUBLIC_URL setting, else this request's host."""
+    return (_config("PUBLIC_URL") or request.host_url).rstrip("/")
+
+
+def smallest(photo: Photo) -> Rendition | None:
+    """Template helper (search results): a photo's smallest rendition."""
+    return min(photo.renditions, key=lambda r: r.width, default=None)
+
+
+def long_date(day: date | None) -> str:
+    """Template filter: a date as people write it in the interface language."""
+    return format_date(day, format="long", locale=current_language()) if day else ""
+
+
+bp.add_app_template_global(smallest)
+bp.add_app_template_global(rendition_url)
+bp.add_app_template_global(srcset)
+bp.add_app_template_global(fitting)
+bp.add_app_template_filter(long_date)
+
+
+def warm_up_urls() -> list[str]:
+    """The home page, the feed, and the newest public album with one of its photos."""
+    urls = ["/", "/feed.atom"]
+    session = get_session()
+    album = next(iter(albums_for(session, seeing.VISITOR)), None)
+    if album is not None:
+        urls.append(url_for("site.album", slug=album.slug))
+        first = cards.album_card_rows(session, album.id, seeing.VISITOR)[:1]
+        urls += [url_for("site.photo", slug=album.slug, photo_id=row[0]) for row in first]
+    return urls

@@ -1,1 +1,0 @@
-"""Web views: thin functions that parse a request, call the domain and render."""
