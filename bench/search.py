@@ -29,8 +29,10 @@ from sqlalchemy import insert
 from gallery import create_app
 from gallery.core import db
 from gallery.core.models import Album, Photo
-from gallery.search import SearchIndex, parse_query, run_search
+from gallery.search.engine import SearchIndex
 from gallery.search.latvian import fold
+from gallery.search.query import parse_query
+from gallery.search.results import run_search
 
 SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "article-lv.txt"
 FALLBACK = "Daugavpils tehnikums konference audzēkņi mācību darba vidē sadarbības pieredze"

@@ -22,10 +22,10 @@ from PIL import Image
 from servers import server_errors
 from upload_client import ALBUM, STAFF, Site, multipart, session_upload, set_up, staff_site
 
-from gallery import search
 from gallery.core.db import session_factory
 from gallery.core.storage import LocalStorage
 from gallery.ingest.errors import STATUS
+from gallery.search import service as search
 
 REFUSAL_STATUSES = {400, 413, 415, 422}
 OPTIONAL_FORMATS = (b"II*\x00", b"MM\x00*")  # TIFF: the manifest's allow list lacks it

@@ -14,13 +14,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from gallery import create_app, search
+from gallery import create_app
 from gallery.catalog import trash
 from gallery.core import db
 from gallery.core.models import Photo
 from gallery.core.storage import LocalStorage
 from gallery.ops import check as maintenance
 from gallery.ops.repair import quarantine
+from gallery.search import service as search
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from servers import gallery
 from site_data import add_album, add_photo
 from sqlalchemy import delete, event, select, text, update
 
-from gallery import search
 from gallery.catalog import photos
 from gallery.core.models import Album, ApiToken, Photo, VisitorWithdrawals
+from gallery.search import service as search
 from gallery.web.pagecache import DataVersion, Kept
 
 HOUR = 3600

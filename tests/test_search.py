@@ -13,11 +13,14 @@ from search_helpers import add_album, add_photo
 from servers import gallery as run_gallery
 from sqlalchemy import update
 
-from gallery import create_app, search
+from gallery import create_app
 from gallery.core import db
 from gallery.core.models import Photo
-from gallery.search import SearchIndex, parse_query, run_search
+from gallery.search import service as search
+from gallery.search.engine import SearchIndex
 from gallery.search.highlight import snippet
+from gallery.search.query import parse_query
+from gallery.search.results import run_search
 from gallery.search.schema import build_schema
 
 # --- the query language ---------------------------------------------------------------

@@ -12,9 +12,11 @@ import pytest
 from search_helpers import add_album, add_photo
 from whoosh.analysis import StandardAnalyzer
 
-from gallery import search
 from gallery.core import db
-from gallery.search import SearchIndex, parse_query, run_search
+from gallery.search import service as search
+from gallery.search.engine import SearchIndex
+from gallery.search.query import parse_query
+from gallery.search.results import run_search
 
 CAPTIONS = {
     1: "Daugavpils tehnikumā pulcējās viesi uz starptautisku konferenci",

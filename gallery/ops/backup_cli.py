@@ -11,7 +11,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from gallery import search
 from gallery.core import db
 from gallery.core.models import Photo
 from gallery.ingest.pipeline import IngestSettings, rebuild_renditions
@@ -19,6 +18,7 @@ from gallery.ingest.workers import WorkerPool
 from gallery.ops.backup import BackupDir, Copied, run_backup
 from gallery.ops.restore import DataDir, restore_files
 from gallery.ops.snapshots import BackupError, photos_using
+from gallery.search import service as search
 
 
 def _or_fail(what: str, action, *args):

@@ -32,7 +32,8 @@ from gallery.core.storage import LocalStorage
 from gallery.core.tempfiles import age
 from gallery.ingest.accept import EXTENSIONS
 from gallery.ops.media_scan import Group, PhotoRow, StoredFile, hash_files, walk
-from gallery.search import Drift, SearchIndex, check_index
+from gallery.search.engine import SearchIndex
+from gallery.search.service import Drift, check_index
 
 GRACE = 3600.0  # seconds a file without a row may wait for its import's commit
 HASHERS = min(4, os.cpu_count() or 1)  # hashlib hashes outside the GIL: threads overlap reads

@@ -12,13 +12,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from gallery import search
 from gallery.core import db
 from gallery.core.models import Photo
 from gallery.ingest.pipeline import IngestSettings, Outcome, rebuild_renditions
 from gallery.ingest.workers import WorkerPool
 from gallery.ops import check as maintenance
 from gallery.ops.repair import Fix, repair
+from gallery.search import service as search
 
 
 @click.command()

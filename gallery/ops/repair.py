@@ -35,7 +35,7 @@ from pathlib import Path
 from gallery.core.storage import LocalStorage
 from gallery.ingest.pipeline import Outcome
 from gallery.ops.check import GRACE, Problem, Report, in_flight, named_by_a_row
-from gallery.search import SearchIndex
+from gallery.search.engine import SearchIndex
 
 QUARANTINE = "quarantine"
 NOTES = "why.txt"
