@@ -1,27 +1,32 @@
-"""Who sees what: every visitor route x every album and photo state x anonymous and staff.
+"""Who sees what: every route that serves a photo x every album and photo state x a
+visitor, staff and an admin, against the one rule of gallery/core/visibility.py.
 
 Five albums (draft, private, unlisted, public, and a public one in the trash) hold three
 imported photos each (consent ok, consent no_public, in the trash), all with GPS in their
-EXIF. Each test asks one route for all of them, as a visitor and as staff, and compares
-the exact answers with the rule: hidden means 404, never 403; GPS is never shown to a
-visitor, in HTML, JSON or the feed.
+EXIF, and one published article places all fifteen. Each test asks one route for all of
+them and compares the exact answers with the rule written out below: hidden means 404,
+never 403; GPS is never shown to a visitor, in HTML, JSON or the feed.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from datetime import date
 
 import pytest
 from conftest import migrated_app, sign_in
 from PIL import Image
 from sqlalchemy import select
 
-from gallery.core.models import Album, Photo
+from gallery.core.models import Album, Article, ArticlePhoto, Photo
 
 STATES = ("draft", "private", "unlisted", "public", "trashed")
 KINDS = ("ok", "no_public", "trashed")
 GPS_TEXT = ("12.345", "65.432")  # the photos' latitude and longitude, as JSON would print them
-WHO = ("visitor", "staff")
+WHO = ("visitor", "staff", "admin")
+ARTICLE = "matrica"
 
 
 def _jpeg(path, n: int) -> None:
@@ -42,14 +47,16 @@ def world(tmp_path_factory):
             paths.append(data / f"p{n:02d}.jpg")
             _jpeg(paths[-1], n)
         assert runner.invoke(args=["import", "--album", "pool", *map(str, paths)]).exit_code == 0
-        password = "staff-password-123"
-        add = ["users", "add", "staff@school.lv", "--role", "staff", "--password-stdin"]
-        assert runner.invoke(args=add, input=password).exit_code == 0
+        clients = {"visitor": app.test_client()}
+        for role in ("staff", "admin"):
+            email, password = f"{role}@school.lv", f"{role}-password-123"
+            add = ["users", "add", email, "--role", role, "--password-stdin"]
+            assert runner.invoke(args=add, input=password).exit_code == 0
+            clients[role] = app.test_client()
+            assert sign_in(clients[role], email, password).status_code == 302
         albums, photos = _arrange(app)
         assert runner.invoke(args=["reindex"]).exit_code == 0
-        staff = app.test_client()
-        sign_in(staff, "staff@school.lv", password)
-        yield {"albums": albums, "photos": photos, "visitor": app.test_client(), "staff": staff}
+        yield {"albums": albums, "photos": photos, **clients}
 
 
 def _arrange(app) -> tuple[dict, dict]:
@@ -71,9 +78,22 @@ def _arrange(app) -> tuple[dict, dict]:
             photo.status = "trashed" if kind == "trashed" else "active"
             photos[state, kind] = (photo.id, photo.sha256)
         albums[state] = (album.slug, album.secret)
+    _article_placing_every_photo(session, photos)
     session.commit()
     session.close()
     return albums, photos
+
+
+def _article_placing_every_photo(session, photos: dict) -> None:
+    """A published article whose label n shows the n-th photo, three to a row."""
+    labels = {str(n): photo_id for n, (photo_id, _sha) in enumerate(photos.values(), start=1)}
+    rows = [" ".join(list(labels)[i : i + 3]) for i in range(0, len(labels), 3)]
+    article = Article(
+        slug=ARTICLE, title="Matrica", status="published", published_on=date(2026, 5, 1)
+    )
+    article.body = "\n\n".join(["Ievads."] + rows)
+    article.photos = [ArticlePhoto(label=label, photo_id=i) for label, i in labels.items()]
+    session.add(article)
 
 
 def sees_album(state: str, who: str, key: bool) -> bool:
@@ -81,11 +101,24 @@ def sees_album(state: str, who: str, key: bool) -> bool:
     ones through the secret link."""
     if state == "trashed":
         return False
-    return who == "staff" or state == "public" or (state == "unlisted" and key)
+    return who != "visitor" or state == "public" or (state == "unlisted" and key)
 
 
 def sees_photo(state: str, kind: str, who: str, key: bool) -> bool:
-    return sees_album(state, who, key) and kind != "trashed" and (who == "staff" or kind == "ok")
+    staff = who != "visitor"
+    return sees_album(state, who, key) and kind != "trashed" and (staff or kind == "ok")
+
+
+def publishable(state: str, kind: str) -> bool:
+    """What articles, exports, press kits and rendition files show visitors."""
+    return state in ("public", "unlisted") and kind == "ok"
+
+
+def in_article(state: str, kind: str, who: str) -> bool:
+    """An article shows visitors publishable photos, staff all but the trash."""
+    if who == "visitor":
+        return publishable(state, kind)
+    return "trashed" not in (state, kind)
 
 
 def _get(world, who: str, url: str):
@@ -137,8 +170,7 @@ def test_rendition_urls(world, who):
     # Content-addressed: whoever knows a URL of a photo in an unlisted album may fetch it;
     # only the secret-link page shows those URLs. Staff's pages show everything.
     for (state, kind), (_id, sha) in world["photos"].items():
-        public = state in ("public", "unlisted") and kind == "ok"
-        expected = 200 if who == "staff" or public else 404
+        expected = 200 if who != "visitor" or publishable(state, kind) else 404
         assert _get(world, who, f"/media/{sha}/320.jpg").status_code == expected, (state, kind)
 
 
@@ -150,7 +182,9 @@ def test_listings_and_feed_show_public_albums_only(world, who):
         listed = state == "public"
         assert (f'href="/albums/{slug}"' in home) == listed, (state, who)
         assert (f"/albums/{slug}</id>" in feed) == listed, (state, who)
-    assert _get(world, who, "/years/2026").status_code in (200, 404)
+    year = _get(world, who, f"/years/{date.today().year}").get_data(as_text=True)
+    for state, (slug, _secret) in world["albums"].items():
+        assert (f'href="/albums/{slug}"' in year) == (state == "public"), (state, who)
 
 
 @pytest.mark.parametrize("who", WHO)
@@ -173,16 +207,82 @@ def test_api_albums(world, who):
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_api_photos(world, who):
-    # The API's photo route takes no key: visitors get photos of public albums only.
-    # Staff get any photo by id except what is in the trash (the trash API lists that).
+@pytest.mark.parametrize("key", [False, True])
+def test_api_photos_and_where_they_are_used(world, who, key):
+    # The same rule as the photo page: an unlisted album's photo with its album's key.
     for (state, kind), (photo_id, _sha) in world["photos"].items():
-        in_trash = kind == "trashed" or state == "trashed"
-        visible = not in_trash and (who == "staff" or (state == "public" and kind == "ok"))
-        response = _get(world, who, f"/api/v1/photos/{photo_id}")
-        assert response.status_code == (200 if visible else 404), (state, kind, who)
-        if who == "staff" and visible:
+        query = f"?key={world['albums'][state][1]}" if key else ""
+        expected = 200 if sees_photo(state, kind, who, key) else 404
+        response = _get(world, who, f"/api/v1/photos/{photo_id}{query}")
+        assert response.status_code == expected, (state, kind, who, key)
+        if who != "visitor" and expected == 200:
             assert response.json["photo"]["gps"]["lat"] == pytest.approx(12.3456)
+        usage = _get(world, who, f"/api/v1/photos/{photo_id}/articles{query}")
+        assert usage.status_code == expected, (state, kind, who, key)
+        if expected == 200:
+            assert [a["slug"] for a in usage.json["articles"]] == [ARTICLE]
+
+
+def _shown_labels(world, who: str) -> set[int]:
+    """The labels (the photos' places in `photos`) the article page shows."""
+    html = _get(world, who, f"/articles/{ARTICLE}").get_data(as_text=True)
+    return {
+        int(label) for label in re.findall(r'<figure class="cell"[^>]*data-label="(\d+)"', html)
+    }
+
+
+def _expected_labels(world, who: str) -> set[int]:
+    return {
+        n
+        for n, (state, kind) in enumerate(world["photos"], start=1)
+        if in_article(state, kind, who)
+    }
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_article_page_and_layout(world, who):
+    assert _shown_labels(world, who) == _expected_labels(world, who)
+    layout = _get(world, who, f"/api/v1/articles/{ARTICLE}/layout").json
+    laid = {int(box["label"]) for row in layout["rows"] for box in row}
+    assert laid == _expected_labels(world, who)
+
+
+@pytest.mark.parametrize("who", ("staff", "admin"))
+def test_export_and_press_kit_leave_the_house_with_publishable_photos_only(world, who):
+    expected = _expected_labels(world, "visitor")
+    export = _get(world, who, f"/articles/{ARTICLE}/export.html").get_data(as_text=True)
+    shas = {sha for (state, kind), (_i, sha) in world["photos"].items() if publishable(state, kind)}
+    assert set(re.findall(r"/media/([0-9a-f]{64})/", export)) == shas
+    kit = zipfile.ZipFile(io.BytesIO(_get(world, who, f"/articles/{ARTICLE}/press-kit.zip").data))
+    named = {int(name.split(".")[0]) for name in kit.namelist() if name.endswith(".jpg")}
+    assert named == expected
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_contact_sheets_and_staff_album_pages(world, who):
+    # Staff routes: visitors are sent to sign in; the trash is nobody's, admins' included.
+    for state, (slug, _secret) in world["albums"].items():
+        sheet = _get(world, who, f"/albums/{slug}/contact-sheet.pdf")
+        page = _get(world, who, f"/staff/albums/{slug}")
+        picker = _get(world, who, f"/staff/articles/{ARTICLE}/picker?album={slug}")
+        if who == "visitor":
+            assert {sheet.status_code, page.status_code, picker.status_code} == {302}
+            continue
+        expected = 404 if state == "trashed" else 200
+        assert (sheet.status_code, page.status_code) == (expected, expected), (state, who)
+        if who == "admin":  # the editor's picker needs the editor role
+            assert picker.status_code == expected, state
+        if expected == 200:
+            assert sheet.mimetype == "application/pdf"
+
+
+def test_the_trash_is_listed_for_admins_only(world):
+    assert _get(world, "visitor", "/api/v1/trash").status_code == 401
+    assert _get(world, "staff", "/api/v1/trash").status_code == 403
+    listed = _get(world, "admin", "/api/v1/trash").json
+    trashed = {i for (state, kind), (i, _) in world["photos"].items() if kind == "trashed"}
+    assert {p["id"] for p in listed["photos"]} == trashed
+    assert {a["slug"] for a in listed["albums"]} == {world["albums"]["trashed"][0]}
 
 
 def _search(world, who: str) -> set[int]:
@@ -197,8 +297,9 @@ def test_search_as_a_visitor(world):
     assert _search(world, "visitor") == {world["photos"]["public", "ok"][0]}
 
 
-def test_search_as_staff(world):
-    found = _search(world, "staff")
+@pytest.mark.parametrize("who", ("staff", "admin"))
+def test_search_as_staff(world, who):
+    found = _search(world, who)
     for (state, kind), (photo_id, _sha) in world["photos"].items():
         if state != "trashed" and kind != "trashed":
             assert photo_id in found, (state, kind)

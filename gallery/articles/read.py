@@ -62,12 +62,14 @@ def _row_placements(
     labels: tuple[str, ...], assigned: dict[str, ArticlePhoto], visitor: bool
 ) -> list[Placement]:
     found = (placement(assigned[label]) for label in labels if label in assigned)
-    return [p for p in found if p and (not visitor or seeing.is_publishable(p.photo))]
+    viewer = seeing.VISITOR if visitor else seeing.STAFF
+    return [p for p in found if p and seeing.shown_in_article(p.photo, viewer)]
 
 
 def placement_rows(article: Article, *, visitor: bool) -> list[list[Placement]]:
-    """The grid's rows as written; unknown labels (and, for visitors, hidden photos) are
-    left out here and reported by `problems` instead. Rows left empty are dropped."""
+    """The grid's rows as written; unknown labels and photos the reader may not see (for
+    visitors all but publishable ones, for staff the trash) are left out here and reported
+    by `problems` instead. Rows left empty are dropped."""
     assigned = article.assignments()
     blocks = parse_body(article.body)
     laid = (_row_placements(b.labels, assigned, visitor) for b in blocks if isinstance(b, Row))

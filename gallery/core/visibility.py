@@ -24,7 +24,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, and_
 
 from gallery.core.models import Album, Photo
 from gallery.core.states import Consent, Status, Visibility
@@ -116,6 +116,13 @@ def publishable_photos() -> ColumnElement[bool]:
     )
 
 
+def shown_in_article(photo: Photo, viewer: Viewer) -> bool:
+    """An article shows visitors its publishable photos, and staff all but the trash."""
+    if viewer.staff:
+        return photo.status == Status.ACTIVE and photo.album.status == Status.ACTIVE
+    return is_publishable(photo)
+
+
 def is_findable(photo: Photo, viewer: Viewer) -> bool:
     """Whether search may find it: visitors only in listed albums, staff all but the trash."""
     album = photo.album
@@ -129,8 +136,3 @@ def findable_photos(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.staff:
         return and_(Photo.status == Status.ACTIVE, live_albums())
     return and_(listed_albums(), shown_photos(VISITOR))
-
-
-def everything() -> ColumnElement[bool]:
-    """No condition: what the CLI and maintenance see."""
-    return true()
