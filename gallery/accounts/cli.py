@@ -42,7 +42,7 @@ def users_add(email: str, role: str, password_stdin: bool) -> None:
 @with_appcontext
 def users_list() -> None:
     """Every user with role, state and live tokens."""
-    for user in db.get_session().query(User).order_by(User.email):
+    for user in accounts.all_users(db.get_session()):
         live = [t for t in user.tokens if t.revoked_at is None]
         state = "active" if user.active else "inactive"
         click.echo(f"{user.email:<40} {user.role:<7} {state:<9} {len(live)} tokens")

@@ -9,14 +9,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from gallery.core import db
-from gallery.core.models import Photo
 from gallery.ingest.pipeline import IngestSettings, rebuild_renditions
 from gallery.ingest.workers import WorkerPool
 from gallery.ops.backup import BackupDir, Copied, run_backup
-from gallery.ops.restore import DataDir, restore_files
+from gallery.ops.restore import DataDir, photos_without, restore_files
 from gallery.ops.snapshots import BackupError, photos_using
 from gallery.search import service as search
 
@@ -132,7 +130,7 @@ def _rebuild_renditions(copied: Copied, workers: int | None) -> tuple[int, list[
     """Render every original that came back whole; the count, and those that failed."""
     unusable = copied.missing + copied.damaged
     with db.session_factory()() as session:
-        ids = list(session.scalars(select(Photo.id).where(Photo.sha256.not_in(unusable))))
+        ids = photos_without(session, unusable)
     config = current_app.config
     storage = current_app.extensions["gallery.storage"]
     with WorkerPool.from_config(config, workers) as pool:

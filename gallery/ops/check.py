@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gallery.core.models import Album, Photo
@@ -301,3 +301,8 @@ def _original_name(sha: str, fmt: str) -> str:
 @lru_cache(maxsize=256)
 def _rendition_name(storage: LocalStorage, name: str, fmt: str) -> str:
     return storage.rendition_path("0" * 64, name, fmt).name
+
+
+def photo_total(session: Session) -> int:
+    """How many photo rows there are (the trash included), for the progress bar."""
+    return session.scalar(select(func.count(Photo.id))) or 0

@@ -10,10 +10,8 @@ import time
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
 from gallery.core import db
-from gallery.core.models import Photo
 from gallery.ingest.pipeline import IngestSettings, Outcome, rebuild_renditions
 from gallery.ingest.workers import WorkerPool
 from gallery.ops import check as maintenance
@@ -71,7 +69,7 @@ def _run_check(storage, index, *, verify: bool, show_progress: bool) -> maintena
 
     sessions = db.session_factory(writes=False)
     with sessions() as session:
-        total = session.scalar(select(func.count(Photo.id)))
+        total = maintenance.photo_total(session)
     shown = show_progress and sys.stderr.isatty()
     with tqdm(total=total, unit="photo", disable=not shown, file=sys.stderr) as bar:
         return maintenance.check(sessions, storage, index, verify=verify, progress=bar.update)

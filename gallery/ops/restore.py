@@ -13,6 +13,10 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gallery.core.models import Photo
 from gallery.core.storage import TEMP_PREFIX, LocalStorage
 from gallery.ops.backup import STARTUP_FILES, BackupDir, Copied, copy_hashing, copy_originals
 from gallery.ops.snapshots import BackupError, Snapshot, read_snapshot, sqlite_file
@@ -120,3 +124,8 @@ def copy_database(source: Path, target: Path, manifest: dict) -> None:
             f"snapshot {name}'s database is damaged (its bytes differ from the hash in its "
             "manifest): restore another one with --snapshot NAME (see --list)"
         )
+
+
+def photos_without(session: Session, shas: list[str]) -> list[int]:
+    """The photos whose original is not one of these (those came back missing or damaged)."""
+    return list(session.scalars(select(Photo.id).where(Photo.sha256.not_in(shas))))
