@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from gallery.core.storage import LocalStorage
 from gallery.ingest.errors import Rejected, disk_full, is_disk_full
+from gallery.ingest.sources import Stream
 
 CHUNK = 1024 * 1024
 ALLOWED_TEXT = "JPEG, PNG, WebP, GIF, HEIC or single-page TIFF"
@@ -61,7 +61,7 @@ class Received:
         return EXTENSIONS[self.format]
 
 
-def receive(source: BinaryIO, storage: LocalStorage, max_bytes: int) -> Received:
+def receive(source: Stream, storage: LocalStorage, max_bytes: int) -> Received:
     """Stream `source` into tmp/, hashing as it goes; refuse what is empty, too big or no photo."""
     temp = storage.temp_path()
     try:
@@ -77,7 +77,7 @@ def receive(source: BinaryIO, storage: LocalStorage, max_bytes: int) -> Received
         raise
 
 
-def _copy_hashing(source: BinaryIO, temp: Path, max_bytes: int) -> tuple[str, int, bytes]:
+def _copy_hashing(source: Stream, temp: Path, max_bytes: int) -> tuple[str, int, bytes]:
     digest = hashlib.sha256()
     size = 0
     head = b""

@@ -111,7 +111,7 @@ def inspect(path: Path, fmt: str, limits: Limits) -> Header:
     try:
         with pillow_guard(limits.max_pixels), open_image(path, fmt) as im:
             header = _check(im, fmt, limits)
-            if fmt == "TIFF":
+            if isinstance(im, TiffImagePlugin.TiffImageFile):  # fmt == "TIFF"
                 _check_tiff_extent(im, path.stat().st_size)
             if fmt == "PNG":
                 # libpng stops at the end of the picture data, so a damaged tail or chunk is
@@ -154,13 +154,13 @@ def _count_frames(im: Image.Image, fmt: str) -> int:
     return 1
 
 
-def _check_tiff_extent(im: Image.Image, file_size: int) -> None:
+def _check_tiff_extent(im: TiffImagePlugin.TiffImageFile, file_size: int) -> None:
     """Refuse strips or tiles that end past the end of the file.
 
     libtiff hands back a strip cut short without an error, so a truncated uncompressed TIFF
     would decode with a grey band; the offsets in the header say where the data must end.
     """
-    tags = im.tag_v2  # type: ignore[attr-defined]
+    tags = im.tag_v2
     for offsets_tag, counts_tag in ((273, 279), (324, 325)):  # strips, tiles
         offsets, counts = tags.get(offsets_tag), tags.get(counts_tag)
         if offsets is None or counts is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 import exifread
 from PIL import Image
@@ -43,7 +43,7 @@ _IFDS = {"Image", "EXIF", "GPS"}
 _EXIF_IFD, _GPS_IFD, _MAKERNOTE = 0x8769, 0x8825, 0x927C
 
 
-def exifread_tags(fh: IO[bytes]) -> RawTags:
+def exifread_tags(fh: BinaryIO) -> RawTags:
     """EXIF via exifread (details off: no MakerNote), raw values keyed by (IFD, tag id)."""
     # builtin_types=True would turn ratios into floats and reformat dates; the raw
     # IfdTag.values (str or bytes, int lists, Ratio lists) are what we map from.

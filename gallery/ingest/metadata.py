@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, NamedTuple, TypeVar
+from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 from PIL import Image, IptcImagePlugin
 
@@ -98,14 +98,14 @@ def read_metadata(path: Path) -> PhotoMetadata:
         # Pillow warns about corrupt EXIF and big images; that is not news here.
         warnings.simplefilter("ignore")
         with path.open("rb") as fh:
-            raw = _safe(path, "EXIF (exifread)", lambda: tag.exifread_tags(fh), {})
+            raw: RawTags = _safe(path, "EXIF (exifread)", lambda: tag.exifread_tags(fh), {})
             pillow = _safe(path, "Pillow metadata", lambda: _pillow_data(path, fh), _NO_PILLOW)
         return _metadata(path, raw or pillow.exif, pillow)
 
 
 def _metadata(path: Path, raw: RawTags, pillow: _PillowData) -> PhotoMetadata:
     """Map raw tags and the IPTC/XMP blocks to fields, each in its own try."""
-    sources = {
+    sources: Sources = {
         "xmp": _safe(path, "XMP", lambda: xmp_fields(pillow.xmp), {}),
         "iptc": _safe(path, "IPTC", lambda: iptc_fields(pillow.iptc), {}),
         "exif": _safe(path, "EXIF text", lambda: _exif_texts(raw), {}),
@@ -155,11 +155,11 @@ def _pillow_formats() -> tuple[str, ...]:
     return tuple(name for name in _PILLOW_FORMATS if name in Image.OPEN)
 
 
-def _pillow_data(path: Path, fh: IO[bytes]) -> _PillowData:
+def _pillow_data(path: Path, fh: BinaryIO) -> _PillowData:
     """EXIF, IPTC and XMP as Pillow finds them; opening reads headers only, no pixels."""
     fh.seek(0)
     with Image.open(fh, formats=_pillow_formats()) as im:
-        exif = _safe(path, "EXIF (Pillow)", lambda: tag.pillow_tags(im), {})
+        exif: RawTags = _safe(path, "EXIF (Pillow)", lambda: tag.pillow_tags(im), {})
         iptc = _safe(path, "IPTC block", lambda: IptcImagePlugin.getiptcinfo(im), None)
         return _PillowData(exif, iptc, im.info.get("xmp"))
 
@@ -181,8 +181,9 @@ def _parse_date(value: Any) -> str | None:
     match = _DATE.match(tag.text(value) or "")
     if not match:
         return None
+    year, month, day, hour, minute, second = (int(part) for part in match.groups(default="0"))
     try:  # "0000:00:00 00:00:00" and friends fail here
-        return datetime(*(int(part) for part in match.groups(default="0"))).isoformat()
+        return datetime(year, month, day, hour, minute, second).isoformat()
     except ValueError:
         return None
 
@@ -214,7 +215,7 @@ def _positive_int(value: Any) -> int | None:
 def _orientation(value: Any) -> int:
     """EXIF orientation 1..8; anything else (0, 9, junk) means unrotated."""
     number = integer(value)
-    return number if number in range(1, 9) else 1
+    return number if number is not None and 1 <= number <= 8 else 1
 
 
 def _lens(raw: RawTags) -> str | None:

@@ -90,7 +90,9 @@ class Importer:
         with self.storage.writing():
             return self._run(album_id, sources, on_done)
 
-    def _run(self, album_id: int, sources: Iterable[Source], on_done) -> list[Outcome]:
+    def _run(
+        self, album_id: int, sources: Iterable[Source], on_done: Callable[[Outcome], None]
+    ) -> list[Outcome]:
         outcomes: list[Outcome] = []
         window: deque[_Pending] = deque()
         try:
@@ -145,7 +147,9 @@ class Importer:
         except Exception as exc:  # unreadable file or damaged archive entry
             raise Rejected("corrupt", f"the file could not be read: {exc}") from exc
 
-    def _settle(self, album_id: int, pending: _Pending, on_done) -> Outcome:
+    def _settle(
+        self, album_id: int, pending: _Pending, on_done: Callable[[Outcome], None]
+    ) -> Outcome:
         outcome = pending.outcome or self._finish(album_id, pending)
         self._disk_full = self._disk_full or outcome.code == "disk_full"
         on_done(outcome)
@@ -157,27 +161,29 @@ class Importer:
         if pending.same_as:
             first = self._batch[pending.same_as]
             if first is None or first.status == "rejected":
-                return Outcome(
-                    label, "rejected", code=first and first.code, error=first and first.error
-                )
+                code, error = (first.code, first.error) if first else (None, None)
+                return Outcome(label, "rejected", code=code, error=error)
             return Outcome(label, "duplicate", photo_id=first.photo_id)
+        assert pending.future is not None  # received, no outcome yet, no twin: submitted
         try:
             processed = self.pool.result(pending.future)
         except Rejected as exc:
             received.temp.unlink(missing_ok=True)
             outcome = _rejected(label, exc)
         else:
-            outcome = self._store(album_id, pending, processed)
+            outcome = self._store(album_id, pending.source, received, processed)
         self._batch[received.sha256] = outcome
         return outcome
 
-    def _store(self, album_id: int, pending: _Pending, processed: Processed) -> Outcome:
-        received, label = pending.received, pending.source.label
+    def _store(
+        self, album_id: int, source: Source, received: Received, processed: Processed
+    ) -> Outcome:
+        label = source.label
         brought = not self.storage.original_path(received.sha256, received.extension).exists()
         try:
             self.storage.put_original(received.temp, received.sha256, received.extension)
             write_renditions(self.storage, received.sha256, processed.rendered)
-            photo_id, is_new = self._commit(album_id, pending.source, received, processed)
+            photo_id, is_new = self._commit(album_id, source, received, processed)
         except Exception as exc:  # a full disk, mostly: leave nothing of this file behind
             received.temp.unlink(missing_ok=True)
             if brought:
@@ -206,7 +212,7 @@ class Importer:
         """Insert the photo; if another import won the race for these bytes, report theirs."""
         for _attempt in range(5):
             with self.sessions() as session:
-                album = session.get(Album, album_id)
+                album = session.get_one(Album, album_id)  # albums are never deleted
                 photo = new_photo(album, source.filename, received, processed, self.user)
                 photo.number = album.next_number(session)
                 session.add(photo)

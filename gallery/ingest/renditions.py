@@ -275,9 +275,11 @@ def _pillow_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     if icc:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            return ImageCms.profileToProfile(
+            srgb = ImageCms.profileToProfile(
                 im, source, SRGB, ImageCms.Intent.RELATIVE_COLORIMETRIC, "RGB"
             )
+            assert srgb is not None  # Pillow gives None only when converting in place
+            return srgb
         except (ImageCms.PyCMSError, OSError, ValueError) as exc:
             log.info("ignoring an unusable ICC profile: %s", exc)
     return im if im.mode in ("RGB", "L") else im.convert("RGB")

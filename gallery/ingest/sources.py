@@ -11,7 +11,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from types import TracebackType
+from typing import IO, Protocol
 
 from gallery.ingest.errors import Rejected
 
@@ -26,13 +27,29 @@ class ZipLimits:
     max_ratio: int = 200
 
 
+class Stream(Protocol):
+    """What an import reads a file through: a file object, or a zip entry that counts bytes."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+    def __enter__(self) -> Stream: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class Source:
     """One file to import: a label for reports, its display name, and a way to open it."""
 
     label: str
     filename: str
-    open: Callable[[], BinaryIO]
+    open: Callable[[], Stream]
     problem: Rejected | None = None  # refused before reading, e.g. a zip-slip entry
 
 
@@ -106,7 +123,9 @@ def _entry_problem(info: zipfile.ZipInfo, limits: ZipLimits) -> Rejected | None:
     return None
 
 
-def _entry_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget):
+def _entry_opener(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget
+) -> Callable[[], Stream]:
     return lambda: _CountingReader(archive.open(info), budget)
 
 
@@ -125,7 +144,7 @@ class _Budget:
 class _CountingReader:
     """A zip entry stream that charges every byte read to the archive's budget."""
 
-    def __init__(self, stream: BinaryIO, budget: _Budget) -> None:
+    def __init__(self, stream: IO[bytes], budget: _Budget) -> None:
         self.stream = stream
         self.budget = budget
 
@@ -137,7 +156,7 @@ class _CountingReader:
     def __enter__(self) -> _CountingReader:
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.stream.close()
 
 
@@ -150,7 +169,7 @@ def _skipped_entry(info: zipfile.ZipInfo) -> bool:
 
 
 def _refused(label: str, filename: str, problem: Rejected) -> Source:
-    def fail() -> BinaryIO:
+    def fail() -> Stream:
         raise problem
 
     return Source(label, filename, fail, problem)

@@ -176,8 +176,9 @@ class WorkerPool:
         except (BrokenProcessPool, CancelledError):  # the pool broke under this file
             if getattr(future, "retried", False):
                 raise Rejected("decoder_failed", "the decode workers kept failing") from None
+            # Futures carry no arguments of their own: submit() pins them on, see there.
             again = self.submit(*future.args)  # type: ignore[attr-defined]
-            again.retried = True  # type: ignore[attr-defined]
+            again.retried = True  # type: ignore[attr-defined]  # a second failure refuses
             return self.result(again)
         except FutureTimeout:
             raise Rejected(
