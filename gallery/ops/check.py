@@ -102,7 +102,9 @@ def check(
 class Judge:
     """Walks the store and the rows in hash order and writes down what does not add up."""
 
-    def __init__(self, sessions, storage: LocalStorage, report: Report, grace: float) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], storage: LocalStorage, report: Report, grace: float
+    ) -> None:
         self.sessions, self.storage, self.report, self.grace = sessions, storage, report, grace
 
     def run(self, progress: Callable[[int], object]) -> None:
@@ -212,7 +214,10 @@ class Judge:
             self.add(Problem("orphan_rendition", self.name(path), message, sha, path=path))
             return
         intact = digest == sha if isinstance(digest, str) else None
-        notes = {True: " (its bytes match its hash)", False: " (its bytes do not match its hash)"}
+        notes: dict[bool | None, str] = {
+            True: " (its bytes match its hash)",
+            False: " (its bytes do not match its hash)",
+        }
         message = f"original of no photo{notes.get(intact, '')}"
         self.add(Problem("orphan_original", self.name(path), message, sha, None, path, intact))
 
@@ -249,7 +254,9 @@ def in_flight(storage: LocalStorage, path: Path, grace: float) -> bool:
         return False  # moved or deleted meanwhile: the caller sees it is gone
 
 
-def named_by_a_row(sessions, storage: LocalStorage, sha: str, path: Path) -> bool:
+def named_by_a_row(
+    sessions: sessionmaker[Session], storage: LocalStorage, sha: str, path: Path
+) -> bool:
     """A fresh look: does a photo row, or one of its renditions, name this file now?"""
     with sessions() as session:
         for photo in session.scalars(select(Photo).where(Photo.sha256 == sha)):

@@ -131,7 +131,7 @@ def _as_json(report: maintenance.Report, fixes: list[Fix], left: list) -> dict:
     repairs = dict(zip(map(id, report.problems), fixes, strict=False))
     problems = []
     for problem in report.problems:
-        item = {
+        item: dict[str, object] = {
             "kind": problem.kind,
             "subject": problem.subject,
             "message": problem.message,

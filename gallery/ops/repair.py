@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from gallery.core.storage import LocalStorage
 from gallery.ingest.pipeline import Outcome
 from gallery.ops.check import GRACE, Problem, Report, in_flight, named_by_a_row
@@ -53,7 +55,7 @@ class Fix:
 
 def repair(
     report: Report,
-    sessions,
+    sessions: sessionmaker[Session],
     storage: LocalStorage,
     index: SearchIndex | None,
     rebuild: Callable[[list[int]], list[Outcome]],
@@ -75,25 +77,28 @@ def repair(
 
 
 def _set_damaged_originals_aside(report: Report, storage: LocalStorage) -> dict[Problem, Fix]:
-    fixes, moved = {}, {}
-    for problem in _of(report, "original_damaged"):
-        if problem.path not in moved and problem.path.exists():  # albums may share a file
+    fixes: dict[Problem, Fix] = {}
+    moved: dict[Path, str] = {}
+    for problem, path in _about_files(report, "original_damaged"):
+        if path not in moved and path.exists():  # albums may share a file
             why = f"{problem.message}; {problem.subject}"
-            target = quarantine(storage, problem.path, "damaged", why)
-            moved[problem.path] = f"moved to {_name(storage, target)}"
-        done = moved.get(problem.path, "gone already")
+            target = quarantine(storage, path, "damaged", why)
+            moved[path] = f"moved to {_name(storage, target)}"
+        done = moved.get(path, "gone already")
         note = f"{done}; the photo shows its renditions until the original is back: {RESTORE}"
         fixes[problem] = Fix(problem, False, note)
     return fixes
 
 
-def _render_again(report: Report, rebuild) -> dict[Problem, Fix]:
+def _render_again(
+    report: Report, rebuild: Callable[[list[int]], list[Outcome]]
+) -> dict[Problem, Fix]:
     bad_originals = {p.sha256 for p in _of(report, "original_missing", "original_damaged")}
     wanted = _of(report, "rendition_missing", "rendition_damaged")
     sound = [p for p in wanted if p.sha256 not in bad_originals]
     ids = sorted({p.photo_id for p in sound if p.photo_id is not None})
     outcomes = {outcome.label: outcome for outcome in rebuild(ids)} if ids else {}
-    fixes = {}
+    fixes: dict[Problem, Fix] = {}
     for problem in wanted:
         outcome = outcomes.get(problem.sha256)
         if problem.sha256 in bad_originals:
@@ -107,10 +112,12 @@ def _render_again(report: Report, rebuild) -> dict[Problem, Fix]:
     return fixes
 
 
-def _clear_orphans(report: Report, sessions, storage: LocalStorage, grace) -> dict[Problem, Fix]:
-    fixes = {}
-    for problem in _of(report, "orphan_original", "orphan_rendition", "stray_file"):
-        path, judged_again = problem.path, problem.kind != "stray_file"
+def _clear_orphans(
+    report: Report, sessions: sessionmaker[Session], storage: LocalStorage, grace: float
+) -> dict[Problem, Fix]:
+    fixes: dict[Problem, Fix] = {}
+    for problem, path in _about_files(report, "orphan_original", "orphan_rendition", "stray_file"):
+        judged_again = problem.kind != "stray_file"
         # Judged again now: an import may have started or committed since the check.
         if judged_again and in_flight(storage, path, grace):
             fixes[problem] = Fix(problem, True, "left alone: an import running now stores it")
@@ -177,6 +184,11 @@ def _remove_empty(folder: Path) -> None:
 
 def _of(report: Report, *kinds: str) -> list[Problem]:
     return [problem for problem in report.problems if problem.kind in kinds]
+
+
+def _about_files(report: Report, *kinds: str) -> list[tuple[Problem, Path]]:
+    """Problems of kinds that are about a file, each with its path (check always sets it)."""
+    return [(problem, problem.path) for problem in _of(report, *kinds) if problem.path]
 
 
 def _name(storage: LocalStorage, path: Path) -> str:
