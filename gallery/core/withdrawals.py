@@ -17,7 +17,16 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import Insert, TextClause, UpdateBase, event, inspect, update
+from sqlalchemy import (
+    Executable,
+    Insert,
+    TableClause,
+    TextClause,
+    UpdateBase,
+    event,
+    inspect,
+    update,
+)
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from gallery.core.models import VisitorWithdrawals
@@ -30,7 +39,7 @@ UNSEEN_TABLES = frozenset(
 # photos (renumbered by time as uploads arrive: every photo stays as visible as it was).
 HARMLESS_COLUMNS = frozenset({("*", "updated_at"), ("photos", "number")})
 
-_COUNT = update(VisitorWithdrawals.__table__).values(count=VisitorWithdrawals.__table__.c.count + 1)
+_COUNT = update(VisitorWithdrawals).values(count=VisitorWithdrawals.count + 1)
 
 
 def watch() -> None:
@@ -47,7 +56,7 @@ def _may_withdraw(session: Session) -> bool:
     return any(chain(deleted, changed))
 
 
-def _after_flush(session: Session, _context) -> None:
+def _after_flush(session: Session, _context: object) -> None:
     # After the flush the lists still hold what was flushed, with its history.
     if _may_withdraw(session):
         session.connection().execute(_COUNT)
@@ -58,9 +67,10 @@ def _before_bulk_statement(state: ORMExecuteState) -> None:
         state.session.connection().execute(_COUNT)
 
 
-def _statement_may_withdraw(statement) -> bool:
+def _statement_may_withdraw(statement: Executable) -> bool:
     if isinstance(statement, UpdateBase) and not isinstance(statement, Insert):
-        return statement.table.name not in UNSEEN_TABLES
+        table = statement.table  # a join or an alias names no table: it counts
+        return not isinstance(table, TableClause) or table.name not in UNSEEN_TABLES
     if isinstance(statement, TextClause):  # raw SQL: nobody knows, so anything but a read
         return not statement.text.lstrip().upper().startswith(("SELECT", "PRAGMA", "WITH"))
     return False
