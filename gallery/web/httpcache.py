@@ -24,9 +24,8 @@ from pathlib import Path
 from threading import Lock
 
 import brotli
-from flask import Flask, request, session
+from flask import Flask, Response, request, session
 from flask_compress import Compress
-from werkzeug.wrappers import Response
 
 TEXT_TYPES = [
     "text/html",
@@ -65,7 +64,8 @@ class StaticVersions:
 
     def __init__(self, folder: Path) -> None:
         # Read once per process: static files change with a deployment, which restarts it.
-        self.folder, self.digests = folder, {}
+        self.folder = folder
+        self.digests: dict[str, str | None] = {}
 
     def of(self, filename: str) -> str | None:
         if filename not in self.digests:
@@ -95,7 +95,9 @@ class StaticVersions:
 
 def _carries_secret(response: Response) -> bool:
     token = session.get("csrf") if session else None
-    return bool(token) and token.encode() in response.get_data()
+    if not token:
+        return False
+    return token.encode() in response.get_data()
 
 
 def _compress_unless_secret(response: Response) -> Response:
@@ -109,7 +111,8 @@ class _Compressed:
     """Compressed page bodies by (ETag, encoding); the least recently used go first."""
 
     def __init__(self, size: int = 64) -> None:
-        self.size, self.items, self.lock = size, OrderedDict(), Lock()
+        self.size, self.lock = size, Lock()
+        self.items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 
     def get(self, key: tuple[str, str], body: bytes) -> bytes:
         with self.lock:
@@ -135,6 +138,8 @@ def _compress_page(response: Response) -> Response:
     if encoding is None or len(body) < MIN_SIZE or _carries_secret(response):
         return response
     etag, _weak = response.get_etag()
+    if etag is None:  # validated() set one; a page without one is sent as it is
+        return response
     response.set_data(_pages.get((etag, encoding), body))
     response.headers["Content-Encoding"] = encoding
     return response
@@ -152,5 +157,5 @@ def validated(response: Response, *, private: bool) -> Response:
     response.cache_control.no_cache = True
     if private:
         response.cache_control.private = True
-    response = response.make_conditional(request)
+    response.make_conditional(request)  # in place: 304 when the client has these bytes
     return _compress_page(response) if response.status_code == 200 else response

@@ -24,7 +24,10 @@ CATALOGS = Path(__file__).parent / "translations"
 def init_app(app: Flask) -> None:
     """Give templates `_`, `ngettext` and the current language; add the language switch."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    # The i18n extension adds this method to the environment at run time.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True
+    )
     app.jinja_env.globals.update(current_language=current_language, languages=LANGUAGES)
     # A plain link: choosing a language changes nothing worth protecting against CSRF.
     app.add_url_rule("/language/<code>", "language", choose_language)
