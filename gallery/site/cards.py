@@ -134,7 +134,8 @@ def card_from_row(row: tuple) -> PhotoCard:
     """A card from a row of CARD_COLUMNS and the packed renditions."""
     # Positional: the keyword way costs more than the query, per row.
     *fields, consent, packed = row
-    return PhotoCard(*fields, consent == Consent.OK, _images(fields[-1], packed))
+    # mypy cannot count a starred list; the fields are CARD_COLUMNS up to consent, in order.
+    return PhotoCard(*fields, consent == Consent.OK, _images(fields[-1], packed))  # type: ignore[call-arg]
 
 
 @dataclass(frozen=True)

@@ -71,9 +71,15 @@ def album_grid(
     cards = [card_from_row(row) for row in rows]
     laid = _rows(tuple(round(card.aspect, 4) for card in cards), target_height)
     return tuple(
-        tuple(tile_html(cards[box.photo_id], box, texts, eager=number < 2) for box in row)
+        tuple(tile_html(cards[_position(box)], box, texts, eager=number < 2) for box in row)
         for number, row in enumerate(laid)
     )
+
+
+def _position(box: Box) -> int:
+    """The card a box of `_rows` places: its items carry their position as the photo id."""
+    assert box.photo_id is not None
+    return box.photo_id
 
 
 def tile_html(card: PhotoCard, box: Box, texts: TileTexts, *, eager: bool) -> Markup:
