@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from whoosh import index, writing
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.searching import Searcher
 
 from gallery.core.errors import is_disk_full
 from gallery.search.documents import album_photo_ids, all_photos, load_photos, photo_document
@@ -66,8 +65,7 @@ class SearchIndex:
         self._schema: Schema = build_schema(analyzer)
         self._open_lock = threading.Lock()
         self._search_lock = threading.Lock()
-        self._searcher: Searcher | None = None
-        self._cache: SearcherCache | None = None
+        self._cache: SearcherCache | None = None  # this process's searcher and its facts
         self._segments: dict[str, SegmentFacts] = {}  # segment id -> what it holds
         self._rebuilding: Any = None  # the future of a rebuild started on opening
         self._writer = WriterThread(self._apply)
@@ -177,9 +175,9 @@ class SearchIndex:
             self._close_searcher()
 
     def _close_searcher(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = self._cache = None
+        if self._cache is not None:
+            self._cache.searcher.close()
+            self._cache = None
 
     # Writing ---------------------------------------------------------------------
 
@@ -280,10 +278,14 @@ class SearchIndex:
         ix = self._index()
         self._await_rebuild(wait)
         with self._search_lock:
-            if self._searcher is None or not self._searcher.up_to_date():
+            if self._cache is None or not self._cache.searcher.up_to_date():
                 self._close_searcher()
-                self._searcher = ix.searcher(weighting=CachedBM25F(self._segments))
-                self._cache = SearcherCache(self._searcher, self._segments)
+                searcher = ix.searcher(weighting=CachedBM25F(self._segments))
+                try:
+                    self._cache = SearcherCache(searcher, self._segments)
+                except BaseException:
+                    searcher.close()
+                    raise
             yield self._cache
 
     def search(
