@@ -69,8 +69,13 @@ def label_number(label: str) -> int:
 
 def _row_labels(line: str) -> tuple[str, ...] | None:
     """The labels of a photo row line, or None if the line is text."""
-    labels = tuple(normalize_label(token) for token in line.split())
-    return labels if labels and all(labels) else None  # type: ignore[return-value]
+    labels = []
+    for token in line.split():
+        label = normalize_label(token)
+        if label is None:
+            return None
+        labels.append(label)
+    return tuple(labels) or None
 
 
 def parse_body(text: str) -> list[Block]:

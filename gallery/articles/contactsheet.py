@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 DPI = 150
 A4_MM = (210, 297)
-PAGE = tuple(round(mm / 25.4 * DPI) for mm in A4_MM)  # (1240, 1754) px
+PAGE = (round(A4_MM[0] / 25.4 * DPI), round(A4_MM[1] / 25.4 * DPI))  # (1240, 1754) px
 MARGIN = 70  # px, about 12 mm: inside what every office printer can print
 HEADER = 60
 COLUMNS, ROWS = 4, 5

@@ -110,7 +110,7 @@ def layout_dict(article: Article, rows: list[list[Box]], width: int, gap: int) -
 
 def problems(article: Article, max_row: int) -> list[Problem]:
     """Everything the editor should fix, in reading order."""
-    facts = {}
+    facts: dict[str, PhotoFacts | None] = {}
     for assigned in article.photos:
         photo = assigned.photo
         facts[assigned.label] = None
@@ -158,6 +158,8 @@ def articles_using(
         query = query.where(Article.status == ArticleStatus.PUBLISHED)
     used: dict[int, list[Article]] = {}
     for photo_id, article in session.execute(query):
+        if photo_id is None:  # never: in_() matches no NULL, but the column may hold one
+            continue
         if article not in used.setdefault(photo_id, []):
             used[photo_id].append(article)
     return used
@@ -165,7 +167,7 @@ def articles_using(
 
 def article_to_dict(article: Article, *, staff: bool, max_row: int) -> dict:
     """The API's article: text blocks and, for staff, labels and problems."""
-    data = {
+    data: dict[str, object] = {
         "slug": article.slug,
         "title": article.title,
         "status": article.status,
