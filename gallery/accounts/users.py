@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from gallery.core.errors import InvalidInput
 from gallery.core.models import ApiToken, LoginAttempt, User, utcnow
+from gallery.core.states import Role
 
 ROLES = ("admin", "editor", "staff")
 RANK = {"staff": 1, "editor": 2, "admin": 3}  # each role may do what the ones below it may
@@ -175,4 +176,4 @@ def change_user(user: User, *, role: str, active: bool, by: User) -> None:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
     if user.id == by.id and (role != "admin" or not active):
         raise InvalidInput("you cannot take away your own admin rights")
-    user.role, user.active = role, active
+    user.role, user.active = Role(role), active
