@@ -1,14 +1,32 @@
-"""Shared fixtures: a gallery over a temp data root, the shared corpus, image factories."""
+"""Shared fixtures: a gallery over a temp data root, the shared corpus, users, a browser.
+
+Helpers that tests import live in tests.helpers; this file only holds fixtures.
+"""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import sys
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from gallery.config import load_config
+from tests.helpers import images, search_data, servers, site_data, upload_client
+from tests.helpers.accounts import csrf_of, sign_in
+from tests.helpers.apps import migrated_app
+
+# Until test_api.py, test_article_api.py, test_authorization.py, test_visibility_matrix.py
+# and test_search_eval.py import from tests.helpers, their old flat names still resolve.
+sys.modules.update(
+    {
+        "conftest": sys.modules[__name__],
+        "search_helpers": search_data,
+        "servers": servers,
+        "site_data": site_data,
+        "upload_client": upload_client,
+    }
+)
+__all__ = ["csrf_of", "sign_in", "migrated_app"]  # the names they take from `conftest`
 
 
 @pytest.fixture(scope="session")
@@ -18,21 +36,6 @@ def corpus_dir() -> Path:
     if not (path / "photos").is_dir():
         pytest.fail(f"shared corpus not found at {path}; set GALLERY_CORPUS")
     return path
-
-
-@contextmanager
-def migrated_app(data_dir, **config):
-    """An app over `data_dir` with the schema migrated; its engine is closed afterwards."""
-    from gallery import create_app
-    from gallery.core import db
-
-    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, **config})
-    with app.app_context():
-        db.migrate(db.get_engine())
-    try:
-        yield app
-    finally:
-        app.extensions["gallery.engine"].dispose()
 
 
 @pytest.fixture
@@ -54,17 +57,11 @@ def runner(app):
 
 @pytest.fixture
 def make_jpeg(tmp_path):
-    """Write a JPEG with chosen size, colour and EXIF tags ({tag id: value})."""
+    """Write tmp_path/made/NAME, a JPEG (tests.helpers.images.write_image: size, seed or
+    color, exif {tag id: value}, Pillow's save options)."""
 
-    def make(name="photo.jpg", size=(64, 48), color=(200, 40, 40), exif=None, **save) -> Path:
-        path = tmp_path / "made" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        image = Image.new("RGB", size, color)
-        tags = Image.Exif()
-        for tag, value in (exif or {}).items():
-            tags[tag] = value
-        image.save(path, "JPEG", exif=tags, **save)
-        return path
+    def make(name="photo.jpg", size=(64, 48), **options) -> Path:
+        return images.write_image(tmp_path / "made" / name, size, **options)
 
     return make
 
@@ -84,22 +81,8 @@ def users(runner):
     return made
 
 
-def csrf_of(client) -> str:
-    """The CSRF token of the client's session (fetching the sign-in form makes one)."""
-    client.get("/login")
-    with client.session_transaction() as session:
-        return session["csrf"]
-
-
-def sign_in(client, email: str, password: str):
-    token = csrf_of(client)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-
-
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole run; each test opens its own pages."""
-    from servers import chromium
-
-    with chromium() as browser:
+    with servers.chromium() as browser:
         yield browser

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
-from servers import gallery as _gallery
-from servers import serving
 
 from gallery.config import PROJECT_ROOT, load_config
+from tests.helpers.servers import gallery as _gallery
+from tests.helpers.servers import serving
 
 SEED = Path(load_config()["CORPUS"]).parent / "seed" / "article-lv.txt"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import sign_in
 from PIL import Image
 
 from gallery.config import load_config
 from gallery.core import db
 from gallery.core.models import Album, Article, Photo
+from tests.helpers.accounts import sign_in
 
 SEED = Path(load_config()["CORPUS"]).parent / "seed" / "article-lv.txt"
 SEED_ROWS = [["1", "2"], ["4", "5", "6"], ["3", "7", "8a"], ["14", "15", "16"]]

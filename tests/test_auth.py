@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import csrf_of, sign_in
 from sqlalchemy import select
 
 from gallery.core.models import ApiToken
+from tests.helpers.accounts import csrf_of, sign_in
 
 
 def test_sign_in_and_out(client, users):

@@ -15,9 +15,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import migrated_app
 from PIL import Image
-from servers import gallery, serving
 from sqlalchemy import select
 
 from gallery import create_app
@@ -28,6 +26,8 @@ from gallery.core.storage import LocalStorage, file_sha256
 from gallery.ops.backup import BackupDir, run_backup
 from gallery.ops.restore import DataDir
 from gallery.ops.snapshots import BackupError, read_snapshot
+from tests.helpers.apps import migrated_app
+from tests.helpers.servers import gallery, serving
 
 # Every table that holds what people made; renditions are rebuilt, so compared apart.
 KEPT_TABLES = (

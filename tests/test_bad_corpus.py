@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import migrated_app
 from PIL import Image
+
+from tests.helpers.apps import migrated_app
 
 # REJECT in the manifest only because its reference allow list lacks TIFF/HEIF: either
 # outcome is right for these, as long as it is a clean one.

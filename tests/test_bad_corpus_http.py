@@ -17,15 +17,23 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import migrated_app
 from PIL import Image
-from servers import server_errors
-from upload_client import ALBUM, STAFF, Site, multipart, session_upload, set_up, staff_site
 
 from gallery.core.db import session_factory
 from gallery.core.storage import LocalStorage
 from gallery.ingest.errors import STATUS
 from gallery.search import service as search
+from tests.helpers.apps import migrated_app
+from tests.helpers.servers import server_errors
+from tests.helpers.upload_client import (
+    ALBUM,
+    STAFF,
+    Site,
+    multipart,
+    session_upload,
+    set_up,
+    staff_site,
+)
 
 REFUSAL_STATUSES = {400, 413, 415, 422}
 OPTIONAL_FORMATS = (b"II*\x00", b"MM\x00*")  # TIFF: the manifest's allow list lacks it

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from servers import gallery, serving
 
 from gallery.config import PROJECT_ROOT
+from tests.helpers.servers import gallery, serving
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 

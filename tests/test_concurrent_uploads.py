@@ -6,8 +6,9 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from servers import gallery, serving
-from upload_client import token_upload
+
+from tests.helpers.servers import gallery, serving
+from tests.helpers.upload_client import token_upload
 
 
 @pytest.fixture(scope="module")

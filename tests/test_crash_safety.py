@@ -29,14 +29,14 @@ from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 import pytest
-from conftest import migrated_app
 from PIL import Image
-from servers import free_port, wait_until_serving
-from upload_client import token_upload
 
 from gallery.ingest.decode import Limits
 from gallery.ingest.renditions import RenditionSpec
 from gallery.ingest.workers import WorkerPool
+from tests.helpers.apps import migrated_app
+from tests.helpers.servers import free_port, wait_until_serving
+from tests.helpers.upload_client import token_upload
 
 SEED = int(os.environ.get("GALLERY_CRASH_SEED", "20261127"))
 PHOTOS = 20

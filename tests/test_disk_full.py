@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from upload_client import ALBUM, Site, staff_site
+
+from tests.helpers.upload_client import ALBUM, Site, staff_site
 
 UPLOADS_KIB = 8192
 DATABASE_KIB = 4096

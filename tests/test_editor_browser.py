@@ -17,10 +17,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 from playwright.sync_api import Page, expect
-from servers import gallery as _gallery
-from servers import server_errors, serving
 
 from gallery.config import PROJECT_ROOT
+from tests.helpers.servers import gallery as _gallery
+from tests.helpers.servers import server_errors, serving
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 EDITOR = ("editor@school.lv", "editor-password-123")

@@ -22,7 +22,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import migrated_app
 from flask import current_app
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
@@ -38,6 +37,7 @@ from gallery.ingest.accept import EXTENSIONS
 from gallery.ingest.errors import STATUS
 from gallery.ingest.sources import Source
 from gallery.ingest.workers import WorkerPool
+from tests.helpers.apps import migrated_app
 
 SEEDS = (
     "Canon_40D.jpg",  # maker notes and an EXIF thumbnail

@@ -19,7 +19,8 @@ from urllib.parse import unquote
 
 import pytest
 from PIL import Image
-from upload_client import ALBUM, STAFF, Site, staff_site
+
+from tests.helpers.upload_client import ALBUM, STAFF, Site, staff_site
 
 FALLBACK = re.compile(r"photo-[0-9a-f]{8}\.jpg")
 LONG = "a" * 1000 + ".jpg"

@@ -16,7 +16,8 @@ import re
 
 import pytest
 from PIL import Image
-from upload_client import ALBUM, Site, assert_security_headers, staff_site
+
+from tests.helpers.upload_client import ALBUM, Site, assert_security_headers, staff_site
 
 HTML = b"<html><body><script>alert(document.domain)</script></body></html>"
 

@@ -12,16 +12,17 @@ import io
 import sqlite3
 
 import pytest
-from conftest import migrated_app, sign_in
 from PIL import Image
-from servers import gallery
-from site_data import add_album, add_photo
 from sqlalchemy import delete, event, select, text, update
 
 from gallery.catalog import photos
 from gallery.core.models import Album, ApiToken, Photo, VisitorWithdrawals
 from gallery.search import service as search
 from gallery.web.pagecache import DataVersion, Kept
+from tests.helpers.accounts import sign_in
+from tests.helpers.apps import migrated_app
+from tests.helpers.servers import gallery
+from tests.helpers.site_data import add_album, add_photo
 
 HOUR = 3600
 

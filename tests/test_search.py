@@ -8,9 +8,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import sign_in
-from search_helpers import add_album, add_photo
-from servers import gallery as run_gallery
 from sqlalchemy import update
 
 from gallery import create_app
@@ -22,6 +19,9 @@ from gallery.search.highlight import snippet
 from gallery.search.query import parse_query
 from gallery.search.results import run_search
 from gallery.search.schema import build_schema
+from tests.helpers.accounts import sign_in
+from tests.helpers.search_data import add_album, add_photo
+from tests.helpers.servers import gallery as run_gallery
 
 # --- the query language ---------------------------------------------------------------
 
@@ -343,9 +343,11 @@ def test_writes_and_searches_from_many_threads(app, gallery):
 
 
 def test_the_fast_lane_ranks_as_whoosh_does(app):
-    """One word is ranked from posting blocks; Whoosh's collector must agree, edits and all."""
+    """One word is matched and ranked from its posting lists, read in one pass and kept per
+    segment; Whoosh's own matchers and collector must agree, edits and all."""
     from whoosh import query as wq
 
+    from gallery.search.postings import deleted, term_postings
     from gallery.search.searching import _page, matching
 
     captions = [
@@ -366,6 +368,13 @@ def test_the_fast_lane_ranks_as_whoosh_does(app):
         search.index_photos([photos[1].id], wait=None)
         with search.get_index().searcher() as cache:
             term = [wq.Term("text", "konferenc")]
+            for sub, _offset, _facts in cache.leaves:
+                ids, weights = term_postings(sub.reader(), "text", "konferenc")
+                mine = dict(zip(ids, weights, strict=True))
+                for docnum in deleted(sub.reader()):
+                    mine.pop(docnum, None)
+                # Whoosh's own way: deleted documents filtered out, weights from positions
+                assert mine == dict(sub.postings("text", "konferenc").items_as("weight"))
             found = matching(cache, term, staff=True).docnums
             mine = [(h.photo_id, round(h.score, 5)) for h in _page(cache, term, found, 1, 50)]
             theirs = cache.searcher.search(term[0], limit=50, filter=found)

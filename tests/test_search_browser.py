@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
-from servers import gallery, serving
 
 from gallery.config import PROJECT_ROOT
+from tests.helpers.servers import gallery, serving
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 XP_COMMENT, XP_KEYWORDS = 0x9C9C, 0x9C9E  # Windows' caption and keyword tags (UTF-16)

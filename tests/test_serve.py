@@ -6,11 +6,11 @@ from __future__ import annotations
 import gc
 
 import pytest
-from conftest import migrated_app
-from site_data import add_album, add_photo
 
 from gallery import create_app
 from gallery.web.serve import GalleryServer, options
+from tests.helpers.apps import migrated_app
+from tests.helpers.site_data import add_album, add_photo
 
 SETTINGS = {"SERVE_PROCESSES": 1, "SERVE_THREADS": 4, "SERVE_CONNECTIONS": 10, "SERVE_KEEPALIVE": 5}
 

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from conftest import sign_in
-from site_data import add_album, add_photo
 
 from gallery.site.photo_facts import camera, camera_facts, exposure, taken
 from gallery.site.tiles import GAP, REFERENCE_WIDTH
+from tests.helpers.accounts import sign_in
+from tests.helpers.site_data import add_album, add_photo
 
 
 class Tags(HTMLParser):

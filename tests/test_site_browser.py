@@ -14,11 +14,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 from playwright.sync_api import expect
-from servers import gallery, server_errors, serving
 
 from gallery import create_app
 from gallery.config import PROJECT_ROOT
 from gallery.core.models import Photo
+from tests.helpers.servers import gallery, server_errors, serving
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SIZES = [(1600, 1067), (1067, 1600), (1200, 1200), (1600, 900), (1200, 900), (900, 1350)]

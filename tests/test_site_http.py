@@ -8,12 +8,12 @@ from xml.etree import ElementTree as ET
 
 import brotli
 import pytest
-from conftest import csrf_of, sign_in
-from site_data import add_album, add_photo
 from sqlalchemy import select, text
 
 from gallery.core.models import Album
 from gallery.site.feed import Entry, atom
+from tests.helpers.accounts import csrf_of, sign_in
+from tests.helpers.site_data import add_album, add_photo
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

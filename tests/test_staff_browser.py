@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from servers import gallery as _gallery
-from servers import serving
 
 from gallery.config import PROJECT_ROOT, load_config
+from tests.helpers.servers import gallery as _gallery
+from tests.helpers.servers import serving
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 STAFF = ("staff@school.lv", "staff-password-123")

@@ -19,8 +19,8 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from conftest import migrated_app
-from servers import serving
+from tests.helpers.apps import migrated_app
+from tests.helpers.servers import serving
 
 STAFF = ("staff@school.lv", "staff-password-123")
 ALBUM = "uploads"

@@ -1,0 +1,92 @@
+"""Pictures made up for tests: any size, colour, format and EXIF, each unlike the next.
+
+`image_bytes` makes one in memory, `write_image` one file (the format from its suffix),
+`write_images` a folder of numbered ones. A `seed` picks the colour (or the noise), so
+different seeds never give the same bytes and SHA-256 dedupe never merges two of them.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Iterable
+from pathlib import Path
+
+from PIL import Image
+
+EXIF_IFD, GPS_IFD = 0x8769, 0x8825  # sub-IFDs: give them a dict of their own tags
+Color = str | tuple[int, ...]
+
+
+def colour(seed: int) -> tuple[int, int, int]:
+    """A colour of its own for each seed below 4096 (channels 16 apart: JPEG keeps them apart)."""
+    red, green, blue = (8 + 16 * (seed >> shift & 15) for shift in (0, 4, 8))
+    return red, green, blue
+
+
+def exif(tags: dict) -> Image.Exif:
+    """EXIF from {tag id: value}; EXIF_IFD and GPS_IFD take a dict of their own tags."""
+    made = Image.Exif()
+    made.update(tags)
+    return made
+
+
+def picture(
+    size: tuple[int, int] = (64, 48), *, seed: int = 0, color: Color | None = None, noise=False
+) -> Image.Image:
+    """An RGB picture: one colour (`color`, else the seed's), or noise from the seed, which
+    compresses as badly as a photo and makes the decoder and encoder really work."""
+    if noise:
+        pixels = random.Random(seed).randbytes(size[0] * size[1] * 3)
+        return Image.frombytes("RGB", size, pixels)
+    return Image.new("RGB", size, colour(seed) if color is None else color)
+
+
+def image_bytes(
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (64, 48),
+    *,
+    seed: int = 0,
+    color: Color | None = None,
+    noise: bool = False,
+    exif: dict | None = None,
+    **save,
+) -> bytes:
+    """An encoded picture; `save` goes to Pillow (quality, comment, xmp, icc_profile...)."""
+    out = io.BytesIO()
+    _save(picture(size, seed=seed, color=color, noise=noise), out, fmt, exif, save)
+    return out.getvalue()
+
+
+def write_image(
+    path: Path,
+    size: tuple[int, int] = (64, 48),
+    *,
+    seed: int = 0,
+    color: Color | None = None,
+    noise: bool = False,
+    exif: dict | None = None,
+    **save,
+) -> Path:
+    """`image_bytes` into `path` (folders made), in the format its suffix names."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = Image.registered_extensions()[path.suffix.lower()]
+    _save(picture(size, seed=seed, color=color, noise=noise), path, fmt, exif, save)
+    return path
+
+
+def write_images(
+    folder: Path, sizes: Iterable[tuple[int, int]], *, first=1, name="IMG_{:04d}.jpg", **options
+) -> list[Path]:
+    """One picture per size, numbered from `first`: the number names it and is its seed."""
+    return [
+        write_image(Path(folder) / name.format(n), size, seed=n, **options)
+        for n, size in enumerate(sizes, start=first)
+    ]
+
+
+def _save(image: Image.Image, out, fmt: str, tags: dict | None, save: dict) -> None:
+    if tags is not None:
+        save["exif"] = exif(tags)
+    image.save(out, fmt, **save)
