@@ -52,9 +52,11 @@ def after_import(album_id: int, outcomes: list[Outcome]) -> None:
         return
     try:
         with db.session_factory()() as session, session.begin():
-            photos.sort_by_time(session, session.get(Album, album_id))
+            photos.sort_by_time(session, session.get_one(Album, album_id))
         added = [o.photo_id for o in outcomes if o.status == "imported"]
-        events.photos_added.send(current_app._get_current_object(), ids=added)
+        # The app itself is the sender, not the proxy (typed as a Flask, which has no such method).
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        events.photos_added.send(app, ids=added)
     except Exception as exc:
         if not is_disk_full(exc):
             raise
@@ -63,7 +65,12 @@ def after_import(album_id: int, outcomes: list[Outcome]) -> None:
         log.warning("disk full after an import: order by time and search index left: %s", exc)
 
 
-def import_paths(album_id: int, paths: list[Path], pool: WorkerPool, on_done=None) -> list[Outcome]:
+def import_paths(
+    album_id: int,
+    paths: list[Path],
+    pool: WorkerPool,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
     sources = expand(paths, zip_limits(current_app.config))
     return import_sources(album_id, sources, pool, on_done=on_done or (lambda _o: None))
 
@@ -119,11 +126,11 @@ def _named(source: Source, temp: Path, filename: str) -> Source:
 
 def web_pool() -> WorkerPool:
     """The web process's own decode pool, made on the first upload."""
-    app = current_app._get_current_object()
+    extensions = current_app.extensions
     with _pool_lock:
-        pool = app.extensions.get("gallery.pool")
+        pool = extensions.get("gallery.pool")
         if pool is None:
-            pool = app.extensions["gallery.pool"] = WorkerPool.from_config(app.config)
+            pool = extensions["gallery.pool"] = WorkerPool.from_config(current_app.config)
             atexit.register(pool.stop)
     return pool
 

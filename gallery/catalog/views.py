@@ -52,9 +52,17 @@ def album(slug: str) -> str:
 @require_role("staff")
 def album_update(slug: str) -> Response:
     found, session = _album(slug), get_session()
-    fields = {name: request.form[name] for name in ALBUM_FIELDS if name in request.form}
+    form = request.form
+    fields = {name: form[name] for name in ALBUM_FIELDS if name in form}
     try:
-        albums.update_album(found, **fields)
+        albums.update_album(
+            found,
+            title=form.get("title"),
+            event_date=form.get("event_date"),
+            place=form.get("place"),
+            description=form.get("description"),
+            visibility=form.get("visibility"),
+        )
     except InvalidInput as exc:
         flash(str(exc), "error")
         return redirect(url_for("catalog.album", slug=slug))
