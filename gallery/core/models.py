@@ -15,6 +15,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
@@ -146,7 +147,7 @@ class Photo(Base):
     )
 
     @classmethod
-    def in_album_query(cls, album_id: int, sha256: str):
+    def in_album_query(cls, album_id: int, sha256: str) -> Select[int]:
         """The id of the album's photo with these exact bytes, if it has one."""
         return select(cls.id).where(cls.album_id == album_id, cls.sha256 == sha256)
 

@@ -38,6 +38,7 @@ from gallery.search.service import Drift, check_index
 GRACE = 3600.0  # seconds a file without a row may wait for its import's commit
 HASHERS = min(4, os.cpu_count() or 1)  # hashlib hashes outside the GIL: threads overlap reads
 WINDOW = 64  # hash groups in flight
+Hashes = dict[str, str | OSError]  # an original's name -> its SHA-256, or why it is unread
 
 
 @dataclass(frozen=True, slots=True)  # slots: a lost folder makes a million of these
@@ -141,7 +142,14 @@ class Judge:
                 self.orphan(sha, stored, stored in group.originals, hashes.get(stored.name))
         return len(group.photos)
 
-    def photo(self, sha: str, photo: PhotoRow, originals, renditions, hashes) -> set[str]:
+    def photo(
+        self,
+        sha: str,
+        photo: PhotoRow,
+        originals: dict[str, StoredFile],
+        renditions: dict[str, StoredFile],
+        hashes: Hashes,
+    ) -> set[str]:
         """Check one row's files; return their names."""
         found = [self.original(sha, photo, originals, hashes)]
         if not photo.renditions:
@@ -184,7 +192,9 @@ class Judge:
         path = first if len(bad) == 1 else first.parent
         return Problem(kind, photo.subject, message, sha, photo.id, path)
 
-    def original(self, sha: str, photo: PhotoRow, originals, hashes) -> Problem | None:
+    def original(
+        self, sha: str, photo: PhotoRow, originals: dict[str, StoredFile], hashes: Hashes
+    ) -> Problem | None:
         name = _original_name(sha, photo.format)
         stored, digest = originals.get(name), hashes.get(name)
         if stored is None:
@@ -201,7 +211,9 @@ class Judge:
         path = self.storage.original_path(sha, _ext(photo.format))
         return Problem(kind, photo.subject, message, sha, photo.id, path)
 
-    def orphan(self, sha: str, stored: StoredFile, original: bool, digest) -> None:
+    def orphan(
+        self, sha: str, stored: StoredFile, original: bool, digest: str | OSError | None
+    ) -> None:
         """A file no row names: judged now, or deferred while it may be an import's."""
         path = stored.path
         if self.in_flight(path):

@@ -15,6 +15,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, redirect, request
+from werkzeug.wrappers import Response
 
 LANGUAGES = {"lv": "Latviešu", "en": "English"}
 COOKIE = "lang"
@@ -45,17 +46,17 @@ def current_language() -> str:
     return g.language
 
 
-def gettext(message: str, **variables) -> str:
+def gettext(message: str, **variables: object) -> str:
     text = _translations(current_language()).ugettext(message)
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     text = _translations(current_language()).ungettext(singular, plural, n)
     return text % {"num": n, **variables}
 
 
-def choose_language(code: str):
+def choose_language(code: str) -> Response:
     """Remember the visitor's language for a year and go back where they were."""
     back = request.args.get("next", "/")
     response = redirect(back if back.startswith("/") and not back.startswith("//") else "/")
