@@ -133,6 +133,8 @@ class Kept:
             kept = self.items.get(key)
             if kept is not None and self._serves(kept, now):
                 self.items.move_to_end(key)
+                # One cache holds values of many types; a key is only ever made by one kind
+                # of make(), so what it holds is that call's T.
                 return kept.value  # type: ignore[return-value]
         began = self.clock()
         value = make()
