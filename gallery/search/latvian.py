@@ -6,17 +6,26 @@ become `konferenc`. The stemmer follows the light stemmer of Lucene's Latvian an
 (Savoy's approach: strip one case ending, guarded by the word's length and vowel count,
 then undo the consonant change the ending caused) but runs on folded text, so a word typed
 without diacritics loses the same ending as the written one (`konferencem` = `konferencēm`).
-Words in other scripts (Russian) and words that look English pass through unstemmed.
-Whoosh pickles the analyzer into the index: the filters are module-level classes.
+What folding hides, the lexicon drawn from the hunspell-lv dictionary (latvian_lexicon.py)
+restores: agent nouns in -ājs keep their -āj- (`skolotājiem`, `skolotāja` = `skolotājs`,
+while the adjective's `piektajā` = `piektais`), and a stem changed by its ending
+(`mobilitāšu`, `latvieši`) is mapped onto its word's (`mobilitāte`, `latvietis`).
+Feminine agent nouns meet the masculine: -niece is -nieks (-tāja, -ēja, -ore, -iste share
+the masculine's stem as they are). Words in other scripts (Russian) and words that look
+English pass through unstemmed. Whoosh pickles the analyzer into the index: the filters
+are module-level classes.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 from functools import lru_cache
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+
+from gallery.search import latvian_lexicon
 
 # Latin letters with marks fold to their base letter (ā->a, č->c, ņ->n, ö->o, ...);
 # other scripts are left alone, so Cyrillic й stays й.
@@ -78,6 +87,10 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+def _pair(text: str) -> tuple[str, str, str]:
+    return text.partition(":")
+
+
 VOWELS = frozenset("aeiou")
 LATVIAN_LETTERS = frozenset("abcdefghijklmnoprstuvz")  # folded; no q, w, x, y
 # Letter pairs that Latvian spelling never writes (it has č, š, f, k, ...): English.
@@ -103,6 +116,11 @@ STOP_WORDS = _words(
 )
 
 
+# Drawn from the hunspell-lv dictionary by bench/hunspell_lv.py (see latvian_lexicon.py).
+AJ_NOUNS = frozenset(latvian_lexicon.AJ_NOUNS.split())
+STEMS = {form: noun for form, _, noun in map(_pair, latvian_lexicon.STEMS.split())}
+
+
 def is_foreign(word: str) -> bool:
     """Whether a folded, lowercase word is not Latvian (other script, English spelling)."""
     return (
@@ -114,14 +132,22 @@ def is_foreign(word: str) -> bool:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """The light Latvian stem of a folded, lowercase word; foreign words stay whole."""
+    """The search form of a folded, lowercase word (its family's stem); foreign words stay whole."""
     if not word.isalpha() or is_foreign(word):
         return word
+    light = light_stem(word)
+    return STEMS.get(light, light)
+
+
+def light_stem(word: str, aj_nouns: Container[str] = AJ_NOUNS) -> str:
+    """One case ending stripped, the consonant change undone; no lexicon but `aj_nouns`."""
     vowels = sum(ch in VOWELS for ch in word)
     for ending, min_vowels, softens in AFFIXES:
         if vowels > min_vowels and len(word) >= len(ending) + 3 and word.endswith(ending):
-            word = word[: -len(ending)]
-            return _unsoften(word) if softens else word
+            base = word[: -len(ending)]
+            if ending.startswith("aj") and base + "aj" in aj_nouns:
+                continue  # skolotājiem is a noun's plural (-iem), not an adjective's -ajiem
+            return _masculine(_unsoften(base) if softens else base)
     return word
 
 
@@ -131,6 +157,12 @@ def _unsoften(word: str) -> str:
     if len(word) > 2 and word[-1] == "j" and word[-2] in "pbmv":
         return word[:-1]
     return word
+
+
+def _masculine(word: str) -> str:
+    # dalībniece, dalībnieču -> dalībniek-; the other feminine agent nouns (-tāja, -ēja,
+    # -ore, -iste, -ente) already share the masculine's stem.
+    return word[:-1] + "k" if word.endswith("niec") else word
 
 
 class FoldFilter(Filter):

@@ -14,7 +14,7 @@ from gallery.search.query import ParsedQuery
 
 # Bump when the fields or the analysis change: an index of another version is rebuilt,
 # because Whoosh would analyse new queries with the new code against old terms.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # A photo's texts all go into one field, `text`: every query word must be there, and the
 # ranking (BM25) counts it there. A weightier text is written in more than once, so a word
