@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from gallery.config import PROJECT_ROOT, load_config
+from tests.helpers.images import write_images
 from tests.helpers.servers import gallery as _gallery
 from tests.helpers.servers import serving
 
@@ -24,10 +24,7 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("article-site")
     env = {**os.environ, "GALLERY_CORPUS": str(data / "no-corpus")}
     folder = data / "photos"
-    folder.mkdir()
-    for n in range(1, 17):
-        image = Image.new("RGB", SIZES[n % len(SIZES)], (n * 15, 110, 255 - n * 15))
-        image.save(folder / f"IMG_{n:04d}.jpg")
+    write_images(folder, [SIZES[n % len(SIZES)] for n in range(1, 17)])
     _gallery(data, "init", env=env)
     _gallery(data, "import", "--album", "erasmus", str(folder), env=env)
     _gallery(data, "albums", "set", "erasmus", "--visibility", "public", env=env)

@@ -12,6 +12,7 @@ from gallery.articles.contactsheet import PER_PAGE, SheetPhoto, render_pages, sa
 from gallery.articles.presskit import KitPhoto, kit_jpeg
 from gallery.ingest.iptc_xmp import iptc_fields
 from gallery.ingest.metadata import read_metadata
+from tests.helpers.images import write_image, write_images
 
 A4_POINTS = (595.28, 841.89)
 
@@ -22,8 +23,7 @@ def _is_a4(page) -> bool:
 
 
 def test_contact_sheet_pages_are_a4_and_fit_the_photo_count(tmp_path):
-    thumb = tmp_path / "t.jpg"
-    Image.new("RGB", (320, 213), "teal").save(thumb)
+    thumb = write_image(tmp_path / "t.jpg", (320, 213))
     photos = [
         SheetPhoto(n, f"IMG_{n:04d}_ļoti_garš_faila_nosaukums_kas_neietilpst.jpg", None, thumb)
         for n in range(1, PER_PAGE + 4)
@@ -36,10 +36,9 @@ def test_contact_sheet_pages_are_a4_and_fit_the_photo_count(tmp_path):
     assert len(reader.pages) == 2 and all(_is_a4(page) for page in reader.pages)
 
 
-def test_contact_sheet_command_writes_pdf_and_pngs(runner, make_jpeg, tmp_path):
-    for n in range(1, 4):
-        make_jpeg(f"IMG_{n}.jpg", size=(300 + 100 * n, 300), color=(40 * n, 90, 90))
-    folder = make_jpeg("IMG_1.jpg", size=(400, 300)).parent
+def test_contact_sheet_command_writes_pdf_and_pngs(runner, tmp_path):
+    folder = tmp_path / "photos"
+    write_images(folder, [(400, 300), (500, 300), (600, 300)])
     assert runner.invoke(args=["import", "--album", "fest", str(folder)]).exit_code == 0
     out = tmp_path / "out" / "fest.pdf"
     out.parent.mkdir()
@@ -52,8 +51,7 @@ def test_contact_sheet_command_writes_pdf_and_pngs(runner, make_jpeg, tmp_path):
 
 
 def test_press_kit_jpeg_carries_caption_and_credit_in_xmp_and_iptc(tmp_path):
-    source = tmp_path / "r.jpg"
-    Image.new("RGB", (3000, 2000), "navy").save(source)
+    source = write_image(tmp_path / "r.jpg", (3000, 2000))
     caption = "Konference Daugavpilī — “citāts” & <b>"
     photo = KitPhoto("8a", source, (0.5, 0.0, 0.5, 1.0), caption, "Jānis Bērziņš", "© DT")
     path = tmp_path / "8a.jpg"
@@ -66,9 +64,9 @@ def test_press_kit_jpeg_carries_caption_and_credit_in_xmp_and_iptc(tmp_path):
     assert iptc == {"caption": [caption], "credit": ["Jānis Bērziņš"], "copyright": ["© DT"]}
 
 
-def test_press_kit_command_zips_labelled_photos(runner, make_jpeg, tmp_path):
-    folder = make_jpeg("a.jpg", size=(600, 400)).parent
-    make_jpeg("b.jpg", size=(400, 600), color=(0, 0, 200))
+def test_press_kit_command_zips_labelled_photos(runner, tmp_path):
+    folder = tmp_path / "photos"
+    write_images(folder, [(600, 400), (400, 600)])
     assert runner.invoke(args=["import", "--album", "kit", str(folder)]).exit_code == 0
     runner.invoke(args=["albums", "set", "kit", "--visibility", "unlisted"])
     text = tmp_path / "a.txt"

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from gallery.config import load_config
 from gallery.core import db
 from gallery.core.models import Album, Article, Photo
 from tests.helpers.accounts import sign_in
+from tests.helpers.images import write_images
 
 SEED = Path(load_config()["CORPUS"]).parent / "seed" / "article-lv.txt"
 SEED_ROWS = [["1", "2"], ["4", "5", "6"], ["3", "7", "8a"], ["14", "15", "16"]]
@@ -32,10 +32,7 @@ def site(tmp_path_factory):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init"]).exit_code == 0
     folder = root / "photos"
-    folder.mkdir()
-    for n in range(1, 17):
-        color = (n * 15, 120, 255 - n * 15)
-        Image.new("RGB", SIZES[n % len(SIZES)], color).save(folder / f"IMG_{n:04d}.jpg")
+    write_images(folder, [SIZES[n % len(SIZES)] for n in range(1, 17)])
     result = runner.invoke(args=["import", "--album", "erasmus", "--json", str(folder)])
     assert len(json.loads(result.output)["imported"]) == 16, result.output
     result = runner.invoke(

@@ -15,7 +15,6 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from gallery import create_app
@@ -27,7 +26,10 @@ from gallery.ops.backup import BackupDir, run_backup
 from gallery.ops.restore import DataDir
 from gallery.ops.snapshots import BackupError, read_snapshot
 from tests.helpers.apps import migrated_app
+from tests.helpers.images import write_images
 from tests.helpers.servers import gallery, serving
+
+SIZE = (320, 240)  # of the photos imported: small, and quick to render
 
 # Every table that holds what people made; renditions are rebuilt, so compared apart.
 KEPT_TABLES = (
@@ -41,25 +43,14 @@ KEPT_TABLES = (
 )
 
 
-def write_jpegs(folder: Path, count: int, first: int = 0, size=(320, 240)) -> list[str]:
-    """`count` distinct JPEGs (a colour each) named p<n>.jpg."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for n in range(first, first + count):
-        path = folder / f"p{n}.jpg"
-        Image.new("RGB", size, (n * 23 % 256, 90, 200 - n)).save(path, "JPEG")
-        paths.append(str(path))
-    return paths
-
-
 def newest_revision() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory(str(db.MIGRATIONS)).get_current_head()
 
 
-def ok(runner, *args: str, stdin: str | None = None) -> str:
-    result = runner.invoke(args=list(args), input=stdin)
+def ok(runner, *args, stdin: str | None = None) -> str:
+    result = runner.invoke(args=[str(arg) for arg in args], input=stdin)
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -83,8 +74,8 @@ def source(tmp_path_factory) -> Path:
         add = ("users", "add", "admin@school.lv", "--role", "admin", "--password-stdin")
         ok(runner, *add, stdin="admin-password-1\n")
         ok(runner, "users", "token", "admin@school.lv")
-        ok(runner, "import", "--album", "day", *write_jpegs(root / "day", 5))
-        ok(runner, "import", "--album", "night", *write_jpegs(root / "night", 3, first=5))
+        ok(runner, "import", "--album", "day", *write_images(root / "day", [SIZE] * 5))
+        ok(runner, "import", "--album", "night", *write_images(root / "night", [SIZE] * 3, first=6))
         ok(runner, "albums", "set", "day", "--visibility", "public", "--title", "Sporta diena")
         article = root / "article.txt"
         article.write_text("Sporta diena\n\nSkrējām pa pļavu.\n\n1 2 3\n", encoding="utf-8")
@@ -202,11 +193,11 @@ def test_restore_refuses_a_snapshot_from_a_newer_gallery(backup_dir, tmp_path):
 
 def test_a_second_backup_copies_only_new_originals(app, runner, tmp_path):
     made = tmp_path / "made"
-    ok(runner, "import", "--album", "day", *write_jpegs(made, 4))
+    ok(runner, "import", "--album", "day", *write_images(made, [SIZE] * 4))
     dest = tmp_path / "backup"
     first = json.loads(ok(runner, "backup", str(dest), "--json"))
     assert (first["originals"]["copied"], first["originals"]["already_there"]) == (4, 0)
-    ok(runner, "import", "--album", "day", *write_jpegs(made, 2, first=4))
+    ok(runner, "import", "--album", "day", *write_images(made, [SIZE] * 2, first=5))
     second = json.loads(ok(runner, "backup", str(dest), "--json"))
     assert (second["originals"]["copied"], second["originals"]["already_there"]) == (2, 4)
     assert len(list((dest / "originals").glob("*/*/*"))) == 6
@@ -223,7 +214,7 @@ def test_a_second_backup_copies_only_new_originals(app, runner, tmp_path):
 
 
 def test_keep_prunes_old_snapshots_and_the_originals_only_they_use(app, runner, tmp_path):
-    ok(runner, "import", "--album", "day", *write_jpegs(tmp_path / "made", 3))
+    ok(runner, "import", "--album", "day", *write_images(tmp_path / "made", [SIZE] * 3))
     dest = tmp_path / "backup"
     ok(runner, "backup", str(dest))
     with app.app_context():  # what emptying the trash does
@@ -258,7 +249,7 @@ class TrashEmptiedMidway(LocalStorage):
 
 
 def test_the_trash_emptied_during_a_backup_makes_a_fresh_snapshot(app, runner, tmp_path):
-    ok(runner, "import", "--album", "day", *write_jpegs(tmp_path / "made", 3))
+    ok(runner, "import", "--album", "day", *write_images(tmp_path / "made", [SIZE] * 3))
     storage = app.extensions["gallery.storage"]
     with app.app_context():
         session = db.get_session()
@@ -278,7 +269,7 @@ def test_the_trash_emptied_during_a_backup_makes_a_fresh_snapshot(app, runner, t
 
 
 def test_an_original_missing_from_the_data_directory_fails_the_backup(app, runner, tmp_path):
-    ok(runner, "import", "--album", "day", *write_jpegs(tmp_path / "made", 2))
+    ok(runner, "import", "--album", "day", *write_images(tmp_path / "made", [SIZE] * 2))
     storage = app.extensions["gallery.storage"]
     (sha, _fmt), *_ = _shas(app)
     storage.remove_original(sha, "jpg")
@@ -335,7 +326,7 @@ def test_backups_taken_while_uploads_go_on_are_consistent(tmp_path):
         token = ok(runner, "users", "token", "s@school.lv").strip()
         ok(runner, "albums", "create", "day")
         database_url = app.config["DATABASE_URL"]
-    files = [Path(p) for p in write_jpegs(tmp_path / "made", 16, size=(900, 600))]
+    files = write_images(tmp_path / "made", [(900, 600)] * 16)
     storage = LocalStorage(data / "uploads")
     with serving(data, env={"GALLERY_WORKERS": "2"}) as url, ThreadPoolExecutor(4) as pool:
         uploads = [pool.submit(upload, url, token, path) for path in files]

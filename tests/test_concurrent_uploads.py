@@ -30,11 +30,11 @@ def _upload(url: str, token: str, payload: bytes, name: str) -> tuple[int, dict]
 
 def test_many_at_once_and_the_same_file_at_once(server, make_jpeg):
     url, token, data = server
-    files = [make_jpeg(f"p{n}.jpg", size=(600, 400), color=(n * 9, 80, 160)) for n in range(24)]
+    files = [make_jpeg(f"p{n}.jpg", size=(600, 400), seed=n) for n in range(24)]
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda p: _upload(url, token, p.read_bytes(), p.name), files))
     assert [status for status, _ in answers] == [201] * 24, answers
-    same = make_jpeg("same.jpg", color=(1, 2, 3)).read_bytes()
+    same = make_jpeg("same.jpg", seed=100).read_bytes()
     with ThreadPoolExecutor(6) as pool:
         racing = list(pool.map(lambda n: _upload(url, token, same, f"same{n}.jpg"), range(6)))
     statuses = sorted(status for status, _ in racing)

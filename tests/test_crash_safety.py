@@ -35,6 +35,7 @@ from gallery.ingest.decode import Limits
 from gallery.ingest.renditions import RenditionSpec
 from gallery.ingest.workers import WorkerPool
 from tests.helpers.apps import migrated_app
+from tests.helpers.images import write_images
 from tests.helpers.servers import free_port, wait_until_serving
 from tests.helpers.upload_client import token_upload
 
@@ -49,9 +50,7 @@ GALLERY = [sys.executable, "-m", "gallery"]
 def sources(tmp_path_factory) -> tuple[Path, set[str]]:
     """A folder of distinct JPEGs (noise: real decoding and encoding work) and their hashes."""
     folder = tmp_path_factory.mktemp("sources")
-    for n in range(PHOTOS):
-        noise = random.Random(n).randbytes(SIZE[0] * SIZE[1] * 3)
-        Image.frombytes("RGB", SIZE, noise).save(folder / f"IMG_{n:04d}.jpg", quality=90)
+    write_images(folder, [SIZE] * PHOTOS, first=0, noise=True, quality=90)
     return folder, {_sha(path) for path in folder.iterdir()}
 
 

@@ -13,10 +13,8 @@ as root (as in CI): a mount that fails is a failure, with the reason, never a sk
 from __future__ import annotations
 
 import errno
-import io
 import json
 import os
-import random
 import shutil
 import sqlite3
 import subprocess
@@ -28,8 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
+from tests.helpers.images import image_bytes
 from tests.helpers.upload_client import ALBUM, Site, staff_site
 
 UPLOADS_KIB = 8192
@@ -95,18 +93,6 @@ def filled(disk: Path, leave: int = 0) -> Iterator[None]:
         filler.unlink()
 
 
-def _jpeg(seed: int, size=(64, 48), noise=False) -> bytes:
-    """A JPEG of its own: plain, or of noise (big, and compressing badly, like a photo)."""
-    if noise:
-        pixels = random.Random(seed).randbytes(size[0] * size[1] * 3)
-        image = Image.frombytes("RGB", size, pixels)
-    else:
-        image = Image.new("RGB", size, (seed * 40 % 256, 90, 160))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def disks(tmp_path_factory) -> Iterator[tuple[Path, Path, Path, Path]]:
     root = tmp_path_factory.mktemp("disk-full")
@@ -130,7 +116,7 @@ def site(disks) -> Iterator[tuple[Site, dict]]:
     config = _settings(disks)
     env = {f"GALLERY_{name}": value for name, value in config.items()}
     with staff_site(disks[0] / "data", env=env, **config) as s:
-        first = s.upload(_jpeg(0), "first.jpg")
+        first = s.upload(image_bytes(seed=0), "first.jpg")
         assert first.status == 201, first.body
         yield s, first.json()["photo"]
 
@@ -186,7 +172,7 @@ def _log(site: Site) -> str:
 
 def test_no_room_for_the_upload_itself(site, disks):
     (s, photo), uploads = site, disks[1]
-    before, payload = _photos(s), _jpeg(1, (400, 300), noise=True)
+    before, payload = _photos(s), image_bytes(size=(400, 300), seed=1, noise=True, quality=85)
     with Visitors(s, photo), filled(uploads):
         for name in ("a.jpg", "b.jpg", "c.jpg"):
             _assert_disk_full(s.upload(payload, name))
@@ -197,7 +183,7 @@ def test_no_room_for_the_upload_itself(site, disks):
 
 def test_no_room_for_the_renditions(site, disks):
     (s, photo), uploads = site, disks[1]
-    before, payload = _photos(s), _jpeg(2, (800, 600), noise=True)
+    before, payload = _photos(s), image_bytes(size=(800, 600), seed=2, noise=True, quality=85)
     # Room for the upload's two copies in tmp/ (one becomes the original), not for more.
     with Visitors(s, photo), filled(uploads, leave=2 * len(payload) + SPARE):
         _assert_disk_full(s.upload(payload, "big.jpg"))
@@ -208,7 +194,7 @@ def test_no_room_for_the_renditions(site, disks):
 
 def test_no_room_for_the_database(site, disks):
     (s, photo), uploads, database = site, disks[1], disks[2]
-    before, payload = _photos(s), _jpeg(3, (300, 200))
+    before, payload = _photos(s), image_bytes(size=(300, 200), seed=3)
     _empty_the_write_ahead_log(database / "gallery.sqlite3")
     with Visitors(s, photo), filled(database):
         _assert_disk_full(s.upload(payload, "row.jpg"))
@@ -227,7 +213,7 @@ def test_cli_import_says_so_and_stops(site, disks, tmp_path):
     folder = tmp_path / "card"
     folder.mkdir()
     for n in range(6):
-        (folder / f"IMG_{n}.jpg").write_bytes(_jpeg(10 + n, (200, 150)))
+        (folder / f"IMG_{n}.jpg").write_bytes(image_bytes(size=(200, 150), seed=10 + n))
     before = _photos(s)
     with filled(uploads):
         full = _gallery(s, disks, "import", "--album", ALBUM, "--json", str(folder))
@@ -246,12 +232,13 @@ def test_no_room_for_the_search_index(site, disks):
     (s, photo), index = site, disks[3]
     failures = _log(s).count(INDEX_FAILED)
     with Visitors(s, photo), filled(index):
-        unindexed = s.upload(_jpeg(4), "unindexed.jpg")
+        unindexed = s.upload(image_bytes(seed=4), "unindexed.jpg")
         assert unindexed.status == 201, unindexed.body
         # The answer may come before the index write is tried (a request waits for it at
         # most SEARCH_WAIT s): keep the disk full until the server has tried and failed.
         _wait_until(lambda: _log(s).count(INDEX_FAILED) > failures)
-    indexed = s.upload(_jpeg(5), "indexed.jpg")  # room again: the index takes writes again
+    # Room again: the index takes writes again.
+    indexed = s.upload(image_bytes(seed=5), "indexed.jpg")
     assert indexed.status == 201, indexed.body
     problems = _gallery_check(s, disks)["problems"]  # the index kept all it had
     assert [p["photo_id"] for p in problems] == [unindexed.json()["photo"]["id"]], problems

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from PIL import Image
 from playwright.sync_api import Page, expect
 
 from gallery.config import PROJECT_ROOT
+from tests.helpers.images import write_images
 from tests.helpers.servers import gallery as _gallery
 from tests.helpers.servers import server_errors, serving
 
@@ -35,9 +35,7 @@ def site(tmp_path_factory):
     data = tmp_path_factory.mktemp("editor-site")
     env = {**os.environ, "GALLERY_CORPUS": str(data / "no-corpus")}
     folder = data / "photos"
-    folder.mkdir()
-    for n, size in enumerate(SIZES, start=1):
-        Image.new("RGB", size, (n * 40, 120, 255 - n * 40)).save(folder / f"IMG_{n:04d}.jpg")
+    write_images(folder, SIZES)
     _gallery(data, "init", env=env)
     _gallery(data, "import", "--album", "fest", str(folder), env=env)
     _gallery(data, "albums", "set", "fest", "--title", "Fest", "--visibility", "public", env=env)

@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from PIL import Image
 
+from tests.helpers.images import image_bytes
 from tests.helpers.upload_client import ALBUM, STAFF, Site, staff_site
 
 FALLBACK = re.compile(r"photo-[0-9a-f]{8}\.jpg")
@@ -73,15 +73,6 @@ def _names(corpus_dir: Path) -> list[str]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def _jpeg(n: int) -> bytes:
-    """A small JPEG of its own colour, so that no upload is a duplicate of another."""
-    from io import BytesIO
-
-    out = BytesIO()
-    Image.new("RGB", (48, 32), (n * 7 % 256, n * 13 % 256, 90)).save(out, "JPEG")
-    return out.getvalue()
-
-
 def _expected(raw: str, sha256: str) -> str:
     return SHOWN[raw] if SHOWN[raw] is not None else f"photo-{sha256[:8]}.jpg"
 
@@ -100,7 +91,7 @@ def uploaded(site: Site, corpus_dir) -> list[tuple[str, dict]]:
 
     def send(n: int) -> tuple[str, dict]:
         raw, exact = sent[n]
-        answer = site.upload(_jpeg(n), raw, exact=exact)
+        answer = site.upload(image_bytes(size=(48, 32), seed=n), raw, exact=exact)
         assert answer.status == 201, (raw, answer.body)
         return raw, answer.json()["photo"]
 
@@ -181,7 +172,7 @@ def test_cli_import_cleans_names_the_same_way(runner, tmp_path, corpus_dir):
     for n, raw in enumerate(_names(corpus_dir)):
         if not raw.strip(".") or "/" in raw or "\x00" in raw or len(raw.encode()) > 255:
             continue  # not a possible file name: the HTTP test covers it
-        (folder / raw).write_bytes(_jpeg(n))
+        (folder / raw).write_bytes(image_bytes(size=(48, 32), seed=n))
         made[SHOWN[raw]] = raw
     result = runner.invoke(args=["import", "--album", "names", "--json", str(folder)])
     assert result.exit_code == 0, result.output

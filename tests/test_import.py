@@ -12,8 +12,7 @@ from sqlalchemy import select
 from gallery.core import db
 from gallery.core.models import Album, Photo
 from gallery.ingest.pipeline import clean_filename
-
-GPS_IFD = 0x8825
+from tests.helpers.images import EXIF_IFD, GPS_IFD, write_images
 
 
 def _import(runner, *args):
@@ -28,10 +27,9 @@ def _photos(runner, slug):
     return [json.loads(line) for line in result.output.splitlines()]
 
 
-def test_import_folder_numbers_stores_and_renders(app, runner, make_jpeg):
-    for n, color in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255)], start=1):
-        make_jpeg(f"IMG_{n:04d}.jpg", size=(900, 600), color=color)
-    folder = make_jpeg("IMG_0001.jpg", size=(900, 600)).parent
+def test_import_folder_numbers_stores_and_renders(app, runner, tmp_path):
+    folder = tmp_path / "photos"
+    write_images(folder, [(900, 600)] * 3)
     report = _import(runner, "--album", "open-day", "--title", "Open day", folder)
     assert len(report["imported"]) == 3
     assert report["duplicates"] == [] and report["rejected"] == []
@@ -57,9 +55,9 @@ def test_import_folder_numbers_stores_and_renders(app, runner, make_jpeg):
         assert (album.title, album.visibility) == ("Open day", "draft")
 
 
-def test_rerun_imports_nothing_new(runner, make_jpeg):
-    folder = make_jpeg("a.jpg").parent
-    make_jpeg("b.jpg", color=(1, 2, 3))
+def test_rerun_imports_nothing_new(runner, tmp_path):
+    folder = tmp_path / "photos"
+    write_images(folder, [(64, 48)] * 2)
     first = _import(runner, "--album", "a1", folder)
     second = _import(runner, "--album", "a1", folder)
     assert second["imported"] == []
@@ -81,15 +79,13 @@ def test_same_bytes_twice_in_one_run_and_in_another_album(app, runner, make_jpeg
 
 
 def test_metadata_reaches_the_row_and_gps_only_for_staff(app, runner, make_jpeg):
-    exif = Image.Exif()
-    exif[0x010F] = "Canon"
-    exif[0x0110] = "Canon EOS 40D"
-    exif.get_ifd(0x8769)[0x9003] = "2026:05:31 14:03:09"  # DateTimeOriginal
-    exif.get_ifd(0x8769)[0x829A] = IFDRational(1, 125)  # ExposureTime
-    gps = exif.get_ifd(GPS_IFD)
-    gps.update({1: "S", 2: (33.0, 51.0, 0.0), 3: "W", 4: (151.0, 12.0, 36.0)})
-    path = make_jpeg("gps.jpg", size=(300, 200))
-    Image.new("RGB", (300, 200)).save(path, exif=exif)
+    exif = {
+        0x010F: "Canon",
+        0x0110: "Canon EOS 40D",
+        EXIF_IFD: {0x9003: "2026:05:31 14:03:09", 0x829A: IFDRational(1, 125)},  # taken, 1/125 s
+        GPS_IFD: {1: "S", 2: (33.0, 51.0, 0.0), 3: "W", 4: (151.0, 12.0, 36.0)},
+    }
+    path = make_jpeg("gps.jpg", size=(300, 200), exif=exif)
     _import(runner, "--album", "meta", path)
     (photo,) = _photos(runner, "meta")
     assert photo["taken_at"] == "2026-05-31T14:03:09"

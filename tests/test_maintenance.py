@@ -22,14 +22,14 @@ from gallery.core.storage import LocalStorage
 from gallery.ops import check as maintenance
 from gallery.ops.repair import quarantine
 from gallery.search import service as search
+from tests.helpers.images import write_images
 
 
 @pytest.fixture
-def stocked(app, runner, make_jpeg):
+def stocked(app, runner, tmp_path):
     """Three photos in album 'sports-day', imported for real; their (id, sha256, file name)."""
-    for n in range(3):
-        make_jpeg(f"IMG_{n}.jpg", size=(900, 600), color=(60 * n, 90, 200))
-    folder = make_jpeg("IMG_0.jpg", size=(900, 600), color=(0, 90, 200)).parent
+    folder = tmp_path / "photos"
+    write_images(folder, [(900, 600)] * 3, first=0, name="IMG_{}.jpg")
     result = runner.invoke(args=["import", "--album", "sports-day", str(folder)])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -149,7 +149,7 @@ def test_orphans_are_quarantined_or_deleted_and_can_be_imported_again(
     app, stocked, runner, make_jpeg
 ):
     storage = _storage(app)
-    loose = make_jpeg("loose.jpg", color=(1, 2, 3)).read_bytes()
+    loose = make_jpeg("loose.jpg", seed=100).read_bytes()  # unlike the stocked ones
     sha = hashlib.sha256(loose).hexdigest()
     orphan = storage.original_path(sha, "jpg")
     orphan.parent.mkdir(parents=True, exist_ok=True)
@@ -217,7 +217,7 @@ def test_json_report(app, stocked, runner):
 
 def test_files_a_running_import_may_commit_soon_are_left_alone(app, stocked, runner, make_jpeg):
     storage = _storage(app)
-    young = make_jpeg("young.jpg", color=(9, 9, 9)).read_bytes()
+    young = make_jpeg("young.jpg", seed=100).read_bytes()  # unlike the stocked ones
     path = storage.original_path(hashlib.sha256(young).hexdigest(), "jpg")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(young)

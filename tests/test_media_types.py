@@ -11,28 +11,24 @@ headers of pages too (CSP, nosniff, Referrer-Policy, frame protection).
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 
 import pytest
-from PIL import Image
 
+from tests.helpers.images import image_bytes
 from tests.helpers.upload_client import ALBUM, Site, assert_security_headers, staff_site
 
 HTML = b"<html><body><script>alert(document.domain)</script></body></html>"
 
 
 def _jpeg_with_html_comment() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), (10, 200, 30)).save(out, "JPEG", comment=HTML)
-    assert HTML in out.getvalue()
-    return out.getvalue()
+    made = image_bytes(size=(40, 30), seed=1, comment=HTML)
+    assert HTML in made
+    return made
 
 
 def _png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (30, 40), (200, 10, 30)).save(out, "PNG")
-    return out.getvalue()
+    return image_bytes("PNG", (30, 40), seed=2)
 
 
 @pytest.fixture(scope="module")

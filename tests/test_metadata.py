@@ -3,7 +3,6 @@ survives hostile files."""
 
 from __future__ import annotations
 
-import io
 import struct
 import time
 from datetime import datetime
@@ -13,13 +12,13 @@ from pathlib import Path
 import exifread
 import pytest
 from exifread.tags.exif import EXIF_TAGS
-from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from PIL.TiffImagePlugin import IFDRational
 
 from gallery.config import load_config
 from gallery.ingest.iptc_xmp import MAX_TEXT, clean_text
 from gallery.ingest.metadata import GPS, PhotoMetadata, read_metadata
+from tests.helpers import images
 
 # --- the exifread reference (EXPECTED-exifread.txt) ------------------------------------
 
@@ -187,15 +186,11 @@ def test_corpus_text_fields(corpus_dir: Path) -> None:
 # --- made-up JPEGs -------------------------------------------------------------------
 
 
-def make_jpeg(
+def jpeg_with(
     tmp_path: Path, exif: dict | None = None, xmp: bytes = b"", app13: bytes = b""
 ) -> Path:
     """A tiny JPEG with EXIF ({tag: value}, sub-IFDs as dicts), XMP and a raw APP13."""
-    tags = Image.Exif()
-    tags.update(exif or {})
-    buf = io.BytesIO()
-    Image.new("RGB", (8, 8), "gray").save(buf, "JPEG", exif=tags, xmp=xmp)
-    data = buf.getvalue()
+    data = images.image_bytes(size=(8, 8), color="gray", exif=exif or {}, xmp=xmp)
     cut = data.index(b"\xff\xdb")  # before the quantisation tables, after APP segments
     path = tmp_path / "made.jpg"
     path.write_bytes(data[:cut] + app13 + data[cut:])
@@ -247,7 +242,7 @@ def test_exif_fields_from_a_made_jpeg(tmp_path: Path) -> None:
         },
         GPS_IFD: {1: "S", 2: (33, 51, 54), 3: "W", 4: (70, 30, 0), 5: b"\x01", 6: 12.5},
     }
-    meta = read_metadata(make_jpeg(tmp_path, exif))
+    meta = read_metadata(jpeg_with(tmp_path, exif))
     assert meta.taken_at == "2024-03-05T14:30:00+02:00"
     assert (meta.camera_make, meta.camera_model) == ("Canon", "Canon EOS R5")
     assert meta.lens == "Canon RF24-105mm F4 L IS USM"
@@ -274,7 +269,7 @@ def test_taken_at_skips_invalid_dates(
     tmp_path: Path, original: str | None, datetime_: str, taken_at: str | None
 ) -> None:
     exif = {DATETIME: datetime_, EXIF_IFD: {ORIGINAL: original} if original else {}}
-    assert read_metadata(make_jpeg(tmp_path, exif)).taken_at == taken_at
+    assert read_metadata(jpeg_with(tmp_path, exif)).taken_at == taken_at
 
 
 @pytest.mark.parametrize(("offset", "suffix"), [("+05:45", "+05:45"), ("+99:00", "")])
@@ -284,12 +279,12 @@ def test_taken_at_takes_the_offset_of_the_chosen_date(
     # OffsetTime (0x9010) goes with DateTime, 0x9011 with Original, 0x9012 with Digitized.
     dates = {ORIGINAL: "bad", DIGITIZED: "2002:02:02 02:02:02", 0x9011: "+01:00"}
     exif = {DATETIME: "2001:01:01 00:00:00", EXIF_IFD: {**dates, 0x9010: "+02:00", 0x9012: offset}}
-    assert read_metadata(make_jpeg(tmp_path, exif)).taken_at == "2002-02-02T02:02:02" + suffix
+    assert read_metadata(jpeg_with(tmp_path, exif)).taken_at == "2002-02-02T02:02:02" + suffix
 
 
 @pytest.mark.parametrize("value", [0, 9, 65535])
 def test_invalid_orientation_means_1(tmp_path: Path, value: int) -> None:
-    assert read_metadata(make_jpeg(tmp_path, {0x0112: value})).orientation == 1
+    assert read_metadata(jpeg_with(tmp_path, {0x0112: value})).orientation == 1
 
 
 @pytest.mark.parametrize(
@@ -302,18 +297,18 @@ def test_invalid_orientation_means_1(tmp_path: Path, value: int) -> None:
     ],
 )
 def test_broken_gps_is_none(tmp_path: Path, gps: dict) -> None:
-    assert read_metadata(make_jpeg(tmp_path, {GPS_IFD: gps})).gps is None
+    assert read_metadata(jpeg_with(tmp_path, {GPS_IFD: gps})).gps is None
 
 
 def test_exif_text_is_cleaned(tmp_path: Path) -> None:
     description = "Cafe\u0301\x07 at\x1b the\u202e bay\r\nsecond\tline\0after NUL"
-    meta = read_metadata(make_jpeg(tmp_path, {0x010E: description.encode(), 0x8298: b"  "}))
+    meta = read_metadata(jpeg_with(tmp_path, {0x010E: description.encode(), 0x8298: b"  "}))
     assert meta.caption == "Café at the bay\nsecond line"
     assert meta.copyright is None
 
 
 def test_placeholder_description_is_not_a_caption(tmp_path: Path) -> None:
-    assert read_metadata(make_jpeg(tmp_path, {0x010E: "OLYMPUS DIGITAL CAMERA"})).caption is None
+    assert read_metadata(jpeg_with(tmp_path, {0x010E: "OLYMPUS DIGITAL CAMERA"})).caption is None
 
 
 def test_xp_tags_are_a_fallback(tmp_path: Path) -> None:
@@ -326,7 +321,7 @@ def test_xp_tags_are_a_fallback(tmp_path: Path) -> None:
         0x9C9D: xp("Jānis"),
         0x9C9E: xp("a; b;;a"),
     }
-    meta = read_metadata(make_jpeg(tmp_path, exif))
+    meta = read_metadata(jpeg_with(tmp_path, exif))
     assert (meta.title, meta.caption, meta.credit) == ("Rīts", "Jūra", "Jānis")
     assert meta.keywords == ("a", "b")
 
@@ -340,7 +335,7 @@ def test_iptc_without_charset_is_utf8_or_cp1257(tmp_path: Path) -> None:
         (2, 80, "Jānis Bērziņš".encode("cp1257")),
         (2, 116, b"(c) LU"),
     )
-    meta = read_metadata(make_jpeg(tmp_path, app13=app13))
+    meta = read_metadata(jpeg_with(tmp_path, app13=app13))
     assert (meta.title, meta.caption, meta.copyright) == ("Rīga", LATVIAN, "(c) LU")
     assert meta.keywords == ("mācības", "tehnikums")
     assert meta.credit == "Jānis Bērziņš"  # By-line when there is no Credit
@@ -348,27 +343,27 @@ def test_iptc_without_charset_is_utf8_or_cp1257(tmp_path: Path) -> None:
 
 def test_iptc_with_utf8_charset(tmp_path: Path) -> None:
     app13 = iptc_app13((1, 90, b"\x1b%G"), (2, 120, LATVIAN.encode()), (2, 110, "Ķēķis".encode()))
-    meta = read_metadata(make_jpeg(tmp_path, {0x010E: "exif caption"}, app13=app13))
+    meta = read_metadata(jpeg_with(tmp_path, {0x010E: "exif caption"}, app13=app13))
     assert (meta.caption, meta.credit) == (LATVIAN, "Ķēķis")  # IPTC beats EXIF
 
 
 def test_xmp_is_preferred_over_iptc(tmp_path: Path) -> None:
     xmp = xmp_packet(title="XMP title", caption="XMP caption", credit="XMP credit")
     app13 = iptc_app13((2, 5, b"IPTC title"), (2, 120, b"IPTC caption"), (2, 25, b"iptc"))
-    meta = read_metadata(make_jpeg(tmp_path, xmp=xmp, app13=app13))
+    meta = read_metadata(jpeg_with(tmp_path, xmp=xmp, app13=app13))
     assert (meta.title, meta.caption, meta.credit) == ("XMP title", "XMP caption", "XMP credit")
     assert meta.keywords == ("Rīga", "jūra")
 
 
 def test_hostile_xmp_is_ignored(tmp_path: Path) -> None:
     laughs = b'<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><x>&b;</x>'
-    meta = read_metadata(make_jpeg(tmp_path, xmp=laughs, app13=iptc_app13((2, 5, b"Kept"))))
+    meta = read_metadata(jpeg_with(tmp_path, xmp=laughs, app13=iptc_app13((2, 5, b"Kept"))))
     assert meta.title == "Kept"
 
 
 def test_keywords_are_capped(tmp_path: Path) -> None:
     app13 = iptc_app13(*((2, 25, b"k%d" % i) for i in range(150)))
-    assert len(read_metadata(make_jpeg(tmp_path, app13=app13)).keywords) == 100
+    assert len(read_metadata(jpeg_with(tmp_path, app13=app13)).keywords) == 100
 
 
 @pytest.mark.parametrize(
@@ -388,16 +383,11 @@ def test_clean_text(raw: str, clean: str | None) -> None:
 
 def test_pillow_fallback_when_exifread_finds_nothing(tmp_path: Path) -> None:
     """exifread skips PNG "Raw profile type exif" text chunks (ImageMagick writes them)."""
-    exif = Image.Exif()
-    exif.update(
-        {0x010F: "Nikon", 0x0112: 8, 0x013B: "Jānis".encode(), 0x0132: "2010:01:02 03:04:05"}
-    )
-    raw = exif.tobytes()
+    tags = {0x010F: "Nikon", 0x0112: 8, 0x013B: "Jānis".encode(), 0x0132: "2010:01:02 03:04:05"}
+    raw = images.exif(tags).tobytes()
     info = PngInfo()
     info.add_text("Raw profile type exif", f"\nexif\n{len(raw):8d}\n{raw.hex()}\n")
-    path = tmp_path / "magick.png"
-    Image.new("RGB", (8, 8)).save(path, pnginfo=info)
-    meta = read_metadata(path)
+    meta = read_metadata(images.write_image(tmp_path / "magick.png", (8, 8), pnginfo=info))
     assert (meta.camera_make, meta.orientation, meta.credit) == ("Nikon", 8, "Jānis")
     assert meta.taken_at == "2010-01-02T03:04:05"
 

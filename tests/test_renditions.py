@@ -13,6 +13,7 @@ from gallery.ingest import renditions
 from gallery.ingest.decode import TRUNCATED, Limits, inspect
 from gallery.ingest.errors import Rejected
 from gallery.ingest.renditions import Rendered, Rendition, RenditionSpec, plan, render
+from tests.helpers.images import write_image
 
 SUFFIX_FORMATS = {
     ".jpg": "JPEG",
@@ -198,8 +199,8 @@ def test_cmyk_comes_out_rgb_with_the_right_colours(engine, tmp_path):
 
 
 def test_embedded_profile_is_converted_to_srgb(engine, tmp_path):
-    path = tmp_path / "p3.jpg"
-    Image.new("RGB", (64, 64), (200, 100, 50)).save(path, quality=98, icc_profile=p3_profile())
+    p3 = {"color": (200, 100, 50), "quality": 98, "icc_profile": p3_profile()}
+    path = write_image(tmp_path / "p3.jpg", (64, 64), **p3)
     # Display P3 (200, 100, 50) is sRGB (215, 93, 32); untouched it would stay (200, 100, 50)
     got = picture(process(path).renditions[0]).getpixel((32, 32))
     assert close(list(got), [215, 93, 32], 6), got

@@ -244,7 +244,7 @@ def test_an_import_is_indexed_in_one_batch(runner, make_jpeg, monkeypatch):
         SearchIndex, "_write", lambda self, *a: writes.append(a) or original(self, *a)
     )
     comment = {0x9C9C: "Daugavpils tehnikumā\0".encode("utf-16-le")}  # XPComment
-    paths = [str(make_jpeg(f"{n}.jpg", color=(80 * n, 9, 9), exif=comment)) for n in range(3)]
+    paths = [str(make_jpeg(f"{n}.jpg", seed=n, exif=comment)) for n in range(3)]
     assert runner.invoke(args=["import", "--album", "fest", *paths]).exit_code == 0
     assert len(writes) == 1 and len(writes[0][2]) == 3  # (index, session, photo ids)
     result = runner.invoke(args=["search", "tehnikums", "--album", "fest", "--json"])

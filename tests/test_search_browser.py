@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from gallery.config import PROJECT_ROOT
+from tests.helpers.images import write_image
 from tests.helpers.servers import gallery, serving
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -24,12 +24,11 @@ PHOTOS = {
 
 
 def _photo(folder: Path, n: int, caption: str, keyword: str) -> Path:
-    tags = Image.Exif()
-    tags[XP_COMMENT] = f"{caption}\0".encode("utf-16-le")
-    tags[XP_KEYWORDS] = f"{keyword}\0".encode("utf-16-le")
-    path = folder / f"photo-{n}.jpg"
-    Image.new("RGB", (320, 240), (60 * n, 120, 90)).save(path, "JPEG", exif=tags)
-    return path
+    tags = {
+        XP_COMMENT: f"{caption}\0".encode("utf-16-le"),
+        XP_KEYWORDS: f"{keyword}\0".encode("utf-16-le"),
+    }
+    return write_image(folder / f"photo-{n}.jpg", (320, 240), seed=n, exif=tags)
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,12 @@ import os
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from PIL import Image
 from playwright.sync_api import expect
 
 from gallery import create_app
 from gallery.config import PROJECT_ROOT
 from gallery.core.models import Photo
+from tests.helpers.images import write_images
 from tests.helpers.servers import gallery, server_errors, serving
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -25,13 +25,6 @@ SIZES = [(1600, 1067), (1067, 1600), (1200, 1200), (1600, 900), (1200, 900), (90
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 PHOTOS = 17
-
-
-def _make_photos(folder) -> None:
-    folder.mkdir()
-    for n in range(1, PHOTOS + 1):
-        size = SIZES[n % len(SIZES)]
-        Image.new("RGB", size, (40 + n * 12, 90, 220 - n * 10)).save(folder / f"IMG_{n:04d}.jpg")
 
 
 def _describe(data) -> None:
@@ -51,7 +44,7 @@ def _describe(data) -> None:
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("visitor-site")
     env = {**os.environ, "GALLERY_CORPUS": str(data / "no-corpus")}
-    _make_photos(data / "photos")
+    write_images(data / "photos", [SIZES[n % len(SIZES)] for n in range(1, PHOTOS + 1)])
     gallery(data, "init", env=env)
     title = ("--title", "Sporta diena")
     gallery(data, "import", "--album", "sports", *title, str(data / "photos"), env=env)
