@@ -14,6 +14,7 @@ from gallery.config import load_config
 from tests.helpers import images, search_data, servers, site_data, upload_client
 from tests.helpers.accounts import csrf_of, sign_in
 from tests.helpers.apps import migrated_app
+from tests.helpers.cli import invoke
 
 # Until test_api.py, test_article_api.py, test_authorization.py, test_visibility_matrix.py
 # and test_search_eval.py import from tests.helpers, their old flat names still resolve.
@@ -73,10 +74,7 @@ def users(runner):
     for role in ("admin", "editor", "staff"):
         email = f"{role}@school.lv"
         password = f"{role}-password-123"
-        result = runner.invoke(
-            args=["users", "add", email, "--role", role, "--password-stdin"], input=password
-        )
-        assert result.exit_code == 0, result.output
+        invoke(runner, "users", "add", email, "--role", role, "--password-stdin", input=password)
         made[role] = (email, password)
     return made
 

@@ -12,6 +12,7 @@ from gallery.articles.contactsheet import PER_PAGE, SheetPhoto, render_pages, sa
 from gallery.articles.presskit import KitPhoto, kit_jpeg
 from gallery.ingest.iptc_xmp import iptc_fields
 from gallery.ingest.metadata import read_metadata
+from tests.helpers.cli import invoke
 from tests.helpers.images import write_image, write_images
 
 A4_POINTS = (595.28, 841.89)
@@ -68,7 +69,7 @@ def test_press_kit_command_zips_labelled_photos(runner, tmp_path):
     folder = tmp_path / "photos"
     write_images(folder, [(600, 400), (400, 600)])
     assert runner.invoke(args=["import", "--album", "kit", str(folder)]).exit_code == 0
-    runner.invoke(args=["albums", "set", "kit", "--visibility", "unlisted"])
+    invoke(runner, "albums", "set", "kit", "--visibility", "unlisted")
     text = tmp_path / "a.txt"
     text.write_text("Preses komplekts\n\nTeksts.\n\n1 2 2b\n")
     assert runner.invoke(args=["article", "import", str(text), "--album", "kit"]).exit_code == 0
@@ -80,5 +81,5 @@ def test_press_kit_command_zips_labelled_photos(runner, tmp_path):
         captions = archive.read("captions.txt").decode()
         assert captions.startswith("Preses komplekts\n") and "2b.jpg" in captions
         assert archive.read("1.jpg")[:2] == b"\xff\xd8"
-    layout = runner.invoke(args=["article", "layout", "preses-komplekts", "--json"]).output
+    layout = invoke(runner, "article", "layout", "preses-komplekts", "--json").output
     assert [b["label"] for b in json.loads(layout)["rows"][0]] == ["1", "2", "2b"]

@@ -35,6 +35,7 @@ from gallery.ingest.decode import Limits
 from gallery.ingest.renditions import RenditionSpec
 from gallery.ingest.workers import WorkerPool
 from tests.helpers.apps import migrated_app
+from tests.helpers.cli import invoke
 from tests.helpers.images import write_images
 from tests.helpers.servers import free_port, wait_until_serving
 from tests.helpers.upload_client import token_upload
@@ -305,9 +306,9 @@ def _staff_token(data: Path) -> str:
     with migrated_app(data) as app:
         runner = app.test_cli_runner()
         add = ["users", "add", "s@school.lv", "--role", "staff", "--password-stdin"]
-        assert runner.invoke(args=add, input="staff-password-1\n").exit_code == 0
-        assert runner.invoke(args=["albums", "create", "day"]).exit_code == 0
-        return runner.invoke(args=["users", "token", "s@school.lv"]).output.strip()
+        invoke(runner, *add, input="staff-password-1\n")
+        invoke(runner, "albums", "create", "day")
+        return invoke(runner, "users", "token", "s@school.lv").output.strip()
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from tests.helpers.cli import invoke
 from tests.helpers.images import image_bytes
 from tests.helpers.upload_client import ALBUM, STAFF, Site, staff_site
 
@@ -177,7 +178,7 @@ def test_cli_import_cleans_names_the_same_way(runner, tmp_path, corpus_dir):
     result = runner.invoke(args=["import", "--album", "names", "--json", str(folder)])
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.output)["imported"]) == len(made) >= 15
-    listed = runner.invoke(args=["photos", "--album", "names", "--json"]).output.splitlines()
+    listed = invoke(runner, "photos", "--album", "names", "--json").output.splitlines()
     assert sorted(json.loads(line)["filename"] for line in listed) == sorted(made)
 
 

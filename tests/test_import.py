@@ -12,6 +12,7 @@ from sqlalchemy import select
 from gallery.core import db
 from gallery.core.models import Album, Photo
 from gallery.ingest.pipeline import clean_filename
+from tests.helpers.cli import invoke
 from tests.helpers.images import EXIF_IFD, GPS_IFD, write_images
 
 
@@ -130,11 +131,11 @@ def test_rejected_file_leaves_nothing_behind(app, runner, tmp_path):
 
 
 def test_text_output_and_unknown_album(runner, make_jpeg):
-    result = runner.invoke(args=["import", "--album", "Bad Slug!", str(make_jpeg())])
-    assert result.exit_code != 0
-    assert "lowercase letters" in result.output
-    result = runner.invoke(args=["photos", "--album", "nope", "--json"])
-    assert result.exit_code != 0 and "no album" in result.output
+    result = invoke(runner, "import", "--album", "Bad Slug!", make_jpeg(), exit_code=1)
+    assert "Error: album slug 'Bad Slug!' must use lowercase letters" in result.output
+    assert invoke(runner, "albums", "list", "--json").output == ""  # refused before any work
+    result = invoke(runner, "photos", "--album", "nope", "--json", exit_code=1)
+    assert result.output == "Error: no album with the slug 'nope'\n"
 
 
 def test_renditions_rebuild_restores_deleted_files(app, runner, make_jpeg):
@@ -155,9 +156,9 @@ def test_albums_create_set_list(runner):
         args=["albums", "set", "fest", "--visibility", "public", "--date", "2026-05-31"]
     )
     assert result.exit_code == 0, result.output
-    bad = runner.invoke(args=["albums", "set", "fest", "--date", "31.05.2026"])
-    assert bad.exit_code != 0 and "not a date" in bad.output
-    (line,) = runner.invoke(args=["albums", "list", "--json"]).output.splitlines()
+    bad = invoke(runner, "albums", "set", "fest", "--date", "31.05.2026", exit_code=1)
+    assert "Error: date '31.05.2026' is not a date like 2026-05-31" in bad.output
+    (line,) = invoke(runner, "albums", "list", "--json").output.splitlines()
     assert json.loads(line) == {
         "slug": "fest",
         "title": "Fest",

@@ -22,6 +22,7 @@ from gallery.core.storage import LocalStorage
 from gallery.ops import check as maintenance
 from gallery.ops.repair import quarantine
 from gallery.search import service as search
+from tests.helpers.cli import invoke
 from tests.helpers.images import write_images
 
 
@@ -99,7 +100,9 @@ def test_a_truncated_original_is_found_by_the_quick_check(app, stocked, runner):
 def test_deleted_and_damaged_renditions_are_rendered_again(app, client, stocked, runner):
     _, sha, _ = stocked[0]
     storage = _storage(app)
-    runner.invoke(args=["albums", "set", "sports-day", "--visibility", "public"])
+    invoke(runner, "albums", "set", "sports-day", "--visibility", "public")
+    with client.get(f"/media/{sha}/640.jpg") as served:
+        assert served.status_code == 200  # visible: the 404 below is the missing file's
     storage.rendition_path(sha, "640", "jpeg").unlink()
     assert client.get(f"/media/{sha}/640.jpg").status_code == 404  # not a server error
     small = storage.rendition_path(sha, "320", "jpeg")
@@ -138,7 +141,7 @@ def test_a_missing_original_is_reported_and_an_import_of_the_same_file_puts_it_b
 
     again = make_jpeg("again/copy.jpg")
     again.write_bytes(saved)
-    imported = runner.invoke(args=["import", "--album", "sports-day", str(again), "--json"])
+    imported = invoke(runner, "import", "--album", "sports-day", again, "--json")
     assert json.loads(imported.output)["duplicates"][0]["photo_id"] == photo_id
     assert _original(app, sha).read_bytes() == saved
     assert _check(runner, "--repair").exit_code == 0  # renditions made from it again
@@ -172,7 +175,7 @@ def test_orphans_are_quarantined_or_deleted_and_can_be_imported_again(
     assert [p.name for p in _quarantined(app, "unknown")] == ["notes.txt"]
     assert not storage.rendition_path(sha, "320", "jpeg").exists()
 
-    back = runner.invoke(args=["import", "--album", "found", str(kept.parent), "--json"])
+    back = invoke(runner, "import", "--album", "found", kept.parent, "--json")
     assert len(json.loads(back.output)["imported"]) == 1
     assert _check(runner).exit_code == 0
 

@@ -20,6 +20,7 @@ from gallery.search import service as search
 from gallery.web.pagecache import DataVersion, Kept
 from tests.helpers.accounts import sign_in
 from tests.helpers.apps import migrated_app
+from tests.helpers.cli import invoke
 from tests.helpers.images import image_bytes
 from tests.helpers.servers import gallery
 from tests.helpers.site_data import add_album, add_photo
@@ -219,7 +220,7 @@ def test_additions_and_bookkeeping_are_not_withdrawals(app, site, name):
 
 
 def test_an_upload_through_the_api_is_not_a_withdrawal(app, client, runner, users, site):
-    token = runner.invoke(args=["users", "token", "staff@school.lv"]).output.strip()
+    token = invoke(runner, "users", "token", "staff@school.lv").output.strip()
     image = io.BytesIO(image_bytes())
     counted = withdrawals(app)
     answer = client.post(

@@ -6,26 +6,25 @@ import json
 
 import pytest
 
+from tests.helpers.cli import invoke
+
 
 @pytest.fixture
 def album_with_photo(runner, make_jpeg):
-    result = runner.invoke(
-        args=["import", "--album", "fest", "--title", "Fest <b>", "--json", str(make_jpeg())]
-    )
-    assert result.exit_code == 0, result.output
-    photo = json.loads(runner.invoke(args=["photos", "--album", "fest", "--json"]).output)
-    return photo
+    invoke(runner, "import", "--album", "fest", "--title", "Fest <b>", "--json", make_jpeg())
+    return json.loads(invoke(runner, "photos", "--album", "fest", "--json").output)
 
 
 def test_draft_album_is_invisible(client, album_with_photo):
-    assert b"Fest" not in client.get("/").data
+    home = client.get("/")
+    assert home.status_code == 200 and b"Fest" not in home.data
     assert client.get("/albums/fest").status_code == 404
     url = album_with_photo["renditions"]["320"]["url"]
     assert client.get(url).status_code == 404
 
 
 def test_public_album_lists_thumbnails(client, runner, album_with_photo):
-    assert runner.invoke(args=["albums", "set", "fest", "--visibility", "public"]).exit_code == 0
+    invoke(runner, "albums", "set", "fest", "--visibility", "public")
     home = client.get("/").get_data(as_text=True)
     url = album_with_photo["renditions"]["320"]["url"]
     assert "Fest &lt;b&gt;" in home  # titles are escaped, never markup
@@ -41,6 +40,9 @@ def test_public_album_lists_thumbnails(client, runner, album_with_photo):
 
 
 def test_unlisted_album_is_not_listed(client, runner, album_with_photo):
-    runner.invoke(args=["albums", "set", "fest", "--visibility", "unlisted"])
-    assert b"Fest" not in client.get("/").data
+    invoke(runner, "albums", "set", "fest", "--visibility", "unlisted")
+    (listed,) = invoke(runner, "albums", "list", "--json").output.splitlines()
+    assert json.loads(listed)["visibility"] == "unlisted"
+    home = client.get("/")
+    assert home.status_code == 200 and b"Fest" not in home.data
     assert client.get("/albums/fest").status_code == 404  # the secret link: test_site.py

@@ -111,7 +111,7 @@ def _api(page: Page, path: str) -> dict:
     """GET an API path with the page's session (quicker than the CLI for repeated checks)."""
     origin = page.url.split("/staff")[0]
     response = page.request.get(f"{origin}/api/v1{path}")
-    assert response.ok, response.text()
+    assert response.status == 200, response.text()
     return response.json()
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from tests.helpers.apps import migrated_app
+from tests.helpers.cli import invoke
 from tests.helpers.servers import serving
 
 STAFF = ("staff@school.lv", "staff-password-123")
@@ -143,15 +144,9 @@ def staff_site(data: Path, env: dict | None = None, role="staff", **config) -> I
 def set_up(app, role: str = "staff") -> str:
     """The user STAFF with `role`, and the public album ALBUM; returns the user's API token."""
     runner = app.test_cli_runner()
-    add = ["users", "add", STAFF[0], "--role", role, "--password-stdin"]
-    _ok(runner.invoke(args=add, input=STAFF[1]))
-    _ok(runner.invoke(args=["albums", "create", ALBUM, "--visibility", "public", "--originals"]))
-    return _ok(runner.invoke(args=["users", "token", STAFF[0]])).strip()
-
-
-def _ok(result) -> str:
-    assert result.exit_code == 0, result.output
-    return result.output
+    invoke(runner, "users", "add", STAFF[0], "--role", role, "--password-stdin", input=STAFF[1])
+    invoke(runner, "albums", "create", ALBUM, "--visibility", "public", "--originals")
+    return invoke(runner, "users", "token", STAFF[0]).output.strip()
 
 
 def assert_security_headers(headers: Message) -> None:
