@@ -1,7 +1,8 @@
 """Look at an image file with Pillow before any pixel is decoded, and explain failures.
 
-`inspect` reads the header only (size, mode, frame count) so that a decompression bomb,
-an endless animation or a multi-page TIFF is refused before a decoder allocates anything.
+`inspect` reads the header only (size, mode, frame count, and every animation frame's
+extent) so that a decompression bomb, in any frame, an endless animation or a multi-page
+TIFF is refused before a decoder allocates anything.
 `pillow_guard`, `open_image` and `explain` are shared with `renditions`, whose Pillow
 fallback decodes under the same rules.
 """
@@ -30,6 +31,7 @@ from PIL import (  # noqa: F401 -- importing the plugins registers the openers f
 )
 
 from .errors import Rejected
+from .frames import extents
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ MULTIPAGE = "multi-page TIFF files are not supported; save each page as its own 
 class Limits:
     """What a single upload may cost to decode."""
 
-    max_pixels: int = 100_000_000  # width*height of the first frame
+    max_pixels: int = 100_000_000  # width*height of the canvas, grown to hold every frame
     max_frames: int = 500  # animated GIF/WebP/APNG frame cap
 
 
@@ -109,6 +111,8 @@ def open_image(path: Path, fmt: str) -> Image.Image:
 def inspect(path: Path, fmt: str, limits: Limits) -> Header:
     """Read the header and refuse what must never be decoded; no pixel is decoded here."""
     try:
+        if fmt in ANIMATED:
+            _check_every_frame(path, fmt, limits)
         with pillow_guard(limits.max_pixels), open_image(path, fmt) as im:
             header = _check(im, fmt, limits)
             if isinstance(im, TiffImagePlugin.TiffImageFile):  # fmt == "TIFF"
@@ -119,7 +123,7 @@ def inspect(path: Path, fmt: str, limits: Limits) -> Header:
                 im.verify()
             return header
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _too_many_pixels(exc, limits.max_pixels) from None
+        raise _pillow_bomb(exc, limits.max_pixels) from None
     except Rejected:
         raise
     except Exception as exc:
@@ -140,6 +144,23 @@ def _check(im: Image.Image, fmt: str, limits: Limits) -> Header:
             f"the animation has {frames} frames; the limit is {limits.max_frames}",
         )
     return Header(format=fmt, width=width, height=height, frames=frames, mode=im.mode)
+
+
+def _check_every_frame(path: Path, fmt: str, limits: Limits) -> None:
+    """Refuse an animation any of whose frames makes the canvas a bomb, before Pillow opens it.
+
+    Pillow and libvips look at the first frame; a later one may declare 65535 x 65535, or
+    sit at an offset that far out, and a decoder grows the canvas to hold it. The walk
+    stops after `max_frames` frames: Pillow's count refuses the rest with its own words.
+    """
+    width = height = 0
+    for number, (right, bottom) in enumerate(extents(path, fmt)):  # 0: the canvas itself
+        width, height = max(width, right), max(height, bottom)
+        if width * height > limits.max_pixels:
+            what = "the picture" if number <= 1 else f"frame {number} of the animation"
+            raise _too_many_pixels(width * height, limits.max_pixels, what)
+        if number > limits.max_frames:
+            return
 
 
 def _count_frames(im: Image.Image, fmt: str) -> int:
@@ -178,13 +199,16 @@ def pixel_count(pixels: int) -> str:
     return f"{pixels / 1_000_000:.1f}".removesuffix(".0") + " megapixels"
 
 
-def _too_many_pixels(exc: Exception, limit: int) -> Rejected:
+def _pillow_bomb(exc: Exception, limit: int) -> Rejected:
     """A refusal that names the picture's size (Pillow's message carries the pixel count)."""
     found = re.search(r"\((\d+) pixels\)", str(exc))
-    pixels = int(found.group(1)) if found else limit + 1
+    return _too_many_pixels(int(found.group(1)) if found else limit + 1, limit)
+
+
+def _too_many_pixels(pixels: int, limit: int, what: str = "the picture") -> Rejected:
+    """The bomb's refusal: 'the picture has 3600 megapixels; the limit is 100 megapixels'."""
     return Rejected(
-        "too_many_pixels",
-        f"the picture has {pixel_count(pixels)}; the limit is {pixel_count(limit)}",
+        "too_many_pixels", f"{what} has {pixel_count(pixels)}; the limit is {pixel_count(limit)}"
     )
 
 
