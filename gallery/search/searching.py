@@ -216,7 +216,7 @@ def _page(cache: SearcherCache, parts, found: set[int], page: int, per_page: int
 
 
 def _docs(sub: Searcher, facts: SegmentFacts, part: wq.Query) -> set[int]:
-    """The segment's documents a part matches (a term's straight from its posting blocks)."""
+    """The segment's documents a part matches (a term's from its posting list, in one pass)."""
     if isinstance(part, wq.Term):
         reader = sub.reader()
         found = set(facts.postings(part.fieldname, part.text)[0])
