@@ -82,6 +82,9 @@ AFFIXES: tuple[tuple[str, int, bool], ...] = (
     ("s", 0, False),
 )
 
+# The same with the length a word needs to lose the ending (three letters must stay).
+_AFFIXES = tuple((ending, vowels, softens, len(ending) + 3) for ending, vowels, softens in AFFIXES)
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -91,8 +94,8 @@ def _pair(text: str) -> tuple[str, str, str]:
     return text.partition(":")
 
 
-VOWELS = frozenset("aeiou")
 LATVIAN_LETTERS = frozenset("abcdefghijklmnoprstuvz")  # folded; no q, w, x, y
+_CONSONANTS_OUT = str.maketrans("", "", "bcdfghjklmnprstvz")  # what is left counts the vowels
 # Letter pairs that Latvian spelling never writes (it has č, š, f, k, ...): English.
 _FOREIGN_PAIRS = re.compile(r"th|ph|ck|sh|wh|gh|ch|qu|tion$|ness$")
 # Common English words a school's captions use that Latvian spelling rules cannot tell
@@ -141,9 +144,9 @@ def stem(word: str) -> str:
 
 def light_stem(word: str, aj_nouns: Container[str] = AJ_NOUNS) -> str:
     """One case ending stripped, the consonant change undone; no lexicon but `aj_nouns`."""
-    vowels = sum(ch in VOWELS for ch in word)
-    for ending, min_vowels, softens in AFFIXES:
-        if vowels > min_vowels and len(word) >= len(ending) + 3 and word.endswith(ending):
+    vowels, length = len(word.translate(_CONSONANTS_OUT)), len(word)
+    for ending, min_vowels, softens, min_length in _AFFIXES:
+        if vowels > min_vowels and length >= min_length and word.endswith(ending):
             base = word[: -len(ending)]
             if ending.startswith("aj") and base + "aj" in aj_nouns:
                 continue  # skolotājiem is a noun's plural (-iem), not an adjective's -ajiem
