@@ -51,7 +51,12 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     if not is_api():
         return exc  # the page's own HTML answer
     code = (exc.name or "error").lower().replace(" ", "_")
-    return error_response(exc.code or 500, code, exc.description or exc.name)
+    response = error_response(exc.code or 500, code, exc.description or exc.name)
+    # The exception's own headers: Allow of a 405, WWW-Authenticate of a 401.
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _invalid_input(exc: InvalidInput) -> Response:
