@@ -94,6 +94,7 @@ def options(config: dict[str, Any], host: str, port: int) -> dict[str, Any]:
         "worker_connections": config["SERVE_CONNECTIONS"],
         "keepalive": config["SERVE_KEEPALIVE"],
         "backlog": 2048,  # a burst of new connections waits in the kernel, not refused
+        "limit_request_line": 8190,  # gunicorn's most: any search the API takes fits
         "graceful_timeout": 30,
         "accesslog": None,
         "errorlog": "-",
