@@ -182,7 +182,7 @@ def test_changing_the_album_moves_the_default_labels(editor, album):
         ("PATCH", "/articles/a", {"title": 7}, "title must be text"),
         ("POST", "/articles/a/preview", {"status": "published"}, "unknown fields: status"),
         ("PUT", "/articles/a/labels/x1", {"photo_id": 1}, "'x1' is not a label"),
-        ("PUT", "/articles/a/labels/1", {"photo_id": "1"}, "photo_id must be a photo's id"),
+        ("PUT", "/articles/a/labels/1", {"photo_id": "1"}, "photo_id must be a whole number"),
         ("PUT", "/articles/a/labels/1", {"photo_id": 99999}, "there is no photo 99999"),
         ("PUT", "/articles/a/labels/1", {"photo_id": 1, "crop": {"w": 2}}, "inside the photo"),
         ("PUT", "/articles/a/labels/1", {"photo_id": 1, "crop": {"z": 1}}, "unknown crop fields"),

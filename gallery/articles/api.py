@@ -2,25 +2,24 @@
 publishable photos) and writing (editors: create, change, preview, assign labels).
 
 Each write answers with the whole article, its problems and its layout, so the editor
-redraws from one answer.
+redraws from one answer. What each call takes and answers: gallery.articles.schemas.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app
 
 from gallery.accounts.auth import actor, is_staff, require_role, viewer
+from gallery.articles import schemas
 from gallery.articles.body import normalize_label
 from gallery.articles.edit import (
-    ARTICLE_FIELDS,
     album_named,
     assign_label,
     create_article,
     edit_article,
     slugify,
-    text_field,
     unassign_label,
     unused_slug,
 )
@@ -37,10 +36,13 @@ from gallery.core import visibility as seeing
 from gallery.core.db import get_session
 from gallery.core.errors import InvalidInput, NotFound
 from gallery.core.models import Article, Photo
+from gallery.web.contract import Id, operation
 
 api = Blueprint("articles_api", __name__, url_prefix="/api/v1")
 
-MAX_WIDTH = 10_000  # px: anything wider is a typo, and a row 1 px wide is no layout
+# Rules of the domain the schema cannot say: a named album or photo must exist, a crop must
+# lie inside the photo, a slug must be free, a label must be one.
+SEMANTIC = {400: "Invalid input: a bad value, or one the article cannot take (the message says)"}
 
 
 def _config(name: str) -> Any:
@@ -55,19 +57,28 @@ def _seen_article(slug: str) -> Article:
 
 
 @api.get("/articles/<slug>")
-def api_article(slug: str) -> dict[str, Any]:
+@operation(
+    "An article: its text; for staff its labels and problems too",
+    answer=schemas.StaffArticle | schemas.Article,
+)
+def api_article(slug: schemas.ArticleSlug) -> dict[str, Any]:
     article = _seen_article(slug)
     return article_to_dict(article, staff=is_staff(), max_row=_config("ARTICLE_MAX_ROW"))
 
 
 @api.get("/articles/<slug>/layout")
-def api_layout(slug: str) -> dict[str, Any]:
+@operation(
+    "The article's rows laid out at a width",
+    answer=schemas.Layout,
+    errors={400: "Invalid input, or a gap wider than the column"},
+)
+def api_layout(slug: schemas.ArticleSlug, query: schemas.Size) -> dict[str, Any]:
     """The grid at ?width=W (default ARTICLE_WIDTH) and ?gap=G: rows of boxes."""
-    article = _seen_article(slug)
-    width = request.args.get("width", _config("ARTICLE_WIDTH"), type=int)
-    gap = request.args.get("gap", _config("ARTICLE_GAP"), type=int)
-    if width is None or gap is None or not (1 <= width <= MAX_WIDTH and 0 <= gap <= width):
-        raise InvalidInput(f"width must be 1-{MAX_WIDTH} and gap 0-width")
+    article, size = _seen_article(slug), query.model_dump()
+    width = size.get("width", _config("ARTICLE_WIDTH"))
+    gap = size.get("gap", _config("ARTICLE_GAP"))
+    if gap > width:
+        raise InvalidInput("the gap must not be wider than the column")
     try:
         rows = layout_for(article, width, gap, visitor=not is_staff())
     except ValueError as exc:
@@ -76,13 +87,15 @@ def api_layout(slug: str) -> dict[str, Any]:
 
 
 @api.get("/photos/<int:photo_id>/articles")
-def api_photo_usage(photo_id: int) -> dict[str, Any]:
+@operation("The articles that use a photo", answer=schemas.PhotoUsage)
+def api_photo_usage(photo_id: Id) -> schemas.PhotoUsage:
     """The articles a photo is used in (visitors: published ones, of a photo they may see)."""
     session, who = get_session(), viewer()
     if not seeing.may_see_photo(session.get(Photo, photo_id), who):
         raise NotFound(f"no photo {photo_id}")
     used = articles_using(session, [photo_id], published_only=not who.staff).get(photo_id, [])
-    return {"photo_id": photo_id, "articles": [{"slug": a.slug, "title": a.title} for a in used]}
+    articles = [{"slug": a.slug, "title": a.title} for a in used]
+    return schemas.PhotoUsage.model_validate({"photo_id": photo_id, "articles": articles})
 
 
 # --- writing (editors) -------------------------------------------------------------------
@@ -90,38 +103,39 @@ def api_photo_usage(photo_id: int) -> dict[str, Any]:
 
 @api.post("/articles")
 @require_role("editor")
-def api_create() -> tuple[dict[str, Any], int]:
+@operation("Create an article", answer=schemas.EditorAnswer, status=201, errors=SEMANTIC)
+def api_create(body: schemas.NewArticle) -> tuple[dict[str, Any], int]:
     """A new draft: title, optional slug (else made from the title), body, album."""
-    session, body = get_session(), _fields({"slug", "title", "body", "album"})
-    title = text_field(body, "title")
-    album = album_named(session, body.get("album"))
-    slug = text_field(body, "slug") or unused_slug(session, slugify(title))
-    article = create_article(session, slug, title, text_field(body, "body"), album=album)
+    session, given = get_session(), body.model_dump()
+    album = album_named(session, given.get("album"))
+    slug = given["slug"] if "slug" in given else unused_slug(session, slugify(body.title))
+    article = create_article(session, slug, body.title, given.get("body", ""), album=album)
     audit.commit(session, actor(), "article.create", article, album=album and album.slug)
     return _answer(article), 201
 
 
 @api.patch("/articles/<slug>")
 @require_role("editor")
-def api_update(slug: str) -> dict[str, Any]:
+@operation("Change an article", answer=schemas.EditorAnswer, errors=SEMANTIC)
+def api_update(slug: schemas.ArticleSlug, body: schemas.ArticleChanges) -> dict[str, Any]:
     """Change the title, body, status (draft, published) or album; absent fields stay."""
     session, article = get_session(), _editable(slug)
-    body = _fields(set(ARTICLE_FIELDS))
-    edit_article(session, article, body)
+    changes = body.model_dump(mode="json")
+    edit_article(session, article, changes)
     # The audit keeps what changed, not every saved draft of the text.
-    details = {k: (True if k == "body" else v) for k, v in body.items()}
+    details = {k: (True if k == "body" else v) for k, v in changes.items()}
     audit.commit(session, actor(), "article.update", article, **details)
     return _answer(article)
 
 
 @api.post("/articles/<slug>/preview")
 @require_role("editor")
-def api_preview(slug: str) -> dict[str, Any]:
+@operation("Lay out unsaved text (nothing is saved)", answer=schemas.EditorAnswer, errors=SEMANTIC)
+def api_preview(slug: schemas.ArticleSlug, body: schemas.Draft) -> dict[str, Any]:
     """The answer PATCH would give for this title and body, with nothing saved."""
     session, article = get_session(), _editable(slug)
-    body = _fields({"title", "body"})
     with session.no_autoflush:
-        edit_article(session, article, body)
+        edit_article(session, article, body.model_dump())
         answer = _answer(article)
     session.rollback()
     return answer
@@ -129,22 +143,25 @@ def api_preview(slug: str) -> dict[str, Any]:
 
 @api.put("/articles/<slug>/labels/<label>")
 @require_role("editor")
-def api_assign(slug: str, label: str) -> dict[str, Any]:
+@operation("Point a label at a photo", answer=schemas.EditorAnswer, errors=SEMANTIC)
+def api_assign(
+    slug: schemas.ArticleSlug, label: schemas.Label, body: schemas.Assignment
+) -> dict[str, Any]:
     """Point a label at a photo of any album, with an optional crop and caption."""
     session, article = get_session(), _editable(slug)
-    body = _fields({"photo_id", "crop", "caption"})
-    photo_id = body.get("photo_id")
+    given = body.model_dump()
     assigned = assign_label(
-        session, article, label, photo_id, body.get("crop"), body.get("caption")
+        session, article, label, body.photo_id, given.get("crop"), given.get("caption")
     )
-    details = {"photo_id": photo_id, "crop": assigned.crop, "caption": assigned.caption}
+    details = {"photo_id": body.photo_id, "crop": assigned.crop, "caption": assigned.caption}
     audit.commit(session, actor(), "article.label", article, label=assigned.label, **details)
     return _answer(article)
 
 
 @api.delete("/articles/<slug>/labels/<label>")
 @require_role("editor")
-def api_unassign(slug: str, label: str) -> dict[str, Any]:
+@operation("Forget a label's photo", answer=schemas.EditorAnswer, errors={400: "Not a label"})
+def api_unassign(slug: schemas.ArticleSlug, label: schemas.Label) -> dict[str, Any]:
     """Forget what a label shows; a label still in the text is then reported as unknown."""
     session, article = get_session(), _editable(slug)
     clean = normalize_label(label)
@@ -171,13 +188,3 @@ def _editable(slug: str) -> Article:
     if article is None:
         abort(404, f"no article {slug!r}")
     return article
-
-
-def _fields(allowed: set[str]) -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput("send a JSON object with Content-Type: application/json")
-    unknown = set(body) - allowed
-    if unknown:
-        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}")
-    return body

@@ -1,6 +1,8 @@
 """The JSON API of albums, photos and the trash under /api/v1: thin views over the domain.
 
-Errors take the one shape of gallery.web.errors; who sees what is gallery.core.visibility's.
+What each call takes and answers is its models' (gallery.catalog.schemas, checked by
+gallery.web.contract); errors take the one shape of gallery.web.errors; who sees what is
+gallery.core.visibility's.
 """
 
 from __future__ import annotations
@@ -10,96 +12,131 @@ from typing import Any
 from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
-from gallery.accounts.auth import actor, current_user, require_role, viewer
+from gallery.accounts.auth import actor, current_user, is_staff, require_role, viewer
 from gallery.catalog import albums, imports, photos, trash
-from gallery.catalog.representations import album_to_dict, photo_to_dict
+from gallery.catalog.representations import album_model, photo_model
+from gallery.catalog.schemas import (
+    AlbumAnswer,
+    AlbumChanges,
+    AlbumList,
+    AlbumSlug,
+    AlbumTrashed,
+    BulkEdit,
+    Deleted,
+    Me,
+    NewAlbum,
+    Order,
+    PhotoAnswer,
+    PhotoChanges,
+    PhotoList,
+    PhotoTrashed,
+    Restore,
+    Restored,
+    Trash,
+    Unlisted,
+    UploadReport,
+)
 from gallery.core import audit
 from gallery.core import visibility as seeing
 from gallery.core.db import get_session
-from gallery.core.errors import InvalidInput
 from gallery.core.models import Album, Photo
 from gallery.ingest.errors import DISK_FULL, STATUS
 from gallery.ingest.pipeline import Outcome
+from gallery.web.contract import Id, operation
 from gallery.web.errors import error_response
 
-ALBUM_FIELDS = (
-    *("title", "event_date", "place", "description", "visibility"),
-    "allow_original_download",
-)
-
 bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
+
+SLUG_TAKEN = {400: "Invalid input, or the slug is taken"}
 
 
 @bp.get("/me")
 @require_role("staff")
-def me() -> dict[str, Any]:
+@operation("The signed-in user or token owner", answer=Me)
+def me() -> Me:
     """Who the session or token belongs to."""
     user = current_user()
     assert user is not None  # require_role let only signed-in users in
-    return {"email": user.email, "role": user.role}
+    return Me(email=user.email, role=user.role)
 
 
 # --- albums ------------------------------------------------------------------------------
 
 
 @bp.get("/albums")
-def albums_list() -> dict[str, Any]:
+@operation("Albums: public ones for visitors, all for staff", answer=AlbumList)
+def albums_list() -> AlbumList:
     session, who = get_session(), viewer()
     found = albums.albums_for(session, who)
     counts = albums.photo_counts(session, who)
-    return {"albums": [album_to_dict(a, counts.get(a.id, 0), staff=who.staff) for a in found]}
+    return AlbumList(albums=[album_model(a, counts.get(a.id, 0), staff=who.staff) for a in found])
 
 
 @bp.post("/albums")
 @require_role("staff")
-def albums_create() -> tuple[dict[str, Any], int]:
-    session, body = get_session(), _json()
-    fields = {k: v for k, v in body.items() if k in ALBUM_FIELDS}
-    album = albums.create_album(session, str(body.get("slug", "")), **fields)
+@operation("Create an album", answer=AlbumAnswer, status=201, errors=SLUG_TAKEN)
+def albums_create(body: NewAlbum) -> tuple[AlbumAnswer, int]:
+    session = get_session()
+    album = albums.create_album(session, body.slug, **_album_fields(body))
     audit.commit(session, actor(), "album.create", album)
-    return {"album": _album_json(album)}, 201
+    return _album_answer(album), 201
 
 
 @bp.get("/albums/<slug>")
-def albums_get(slug: str) -> dict[str, Any]:
-    return {"album": _album_json(_seen_album(slug))}
+@operation("One album (unlisted: with ?key=)", answer=AlbumAnswer)
+def albums_get(slug: AlbumSlug, query: Unlisted) -> AlbumAnswer:
+    return _album_answer(_seen_album(slug, query.key))
 
 
 @bp.patch("/albums/<slug>")
 @require_role("staff")
-def albums_update(slug: str) -> dict[str, Any]:
-    session, album, body = get_session(), _staff_album(slug), _json()
-    cover = body.pop("cover_photo_id", "unchanged")
-    unknown = set(body) - set(ALBUM_FIELDS)
-    if unknown:
-        raise InvalidInput(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
-    albums.update_album(album, **body)
-    if cover != "unchanged":
+@operation("Change an album, its cover", answer=AlbumAnswer)
+def albums_update(slug: AlbumSlug, body: AlbumChanges) -> AlbumAnswer:
+    session, album = get_session(), _staff_album(slug)
+    albums.update_album(album, **_album_fields(body))
+    changes = body.model_dump(mode="json")
+    if "cover_photo_id" in changes:
+        cover = changes["cover_photo_id"]
         albums.set_cover(album, None if cover is None else _staff_photo(cover))
-        body["cover_photo_id"] = cover
-    audit.commit(session, actor(), "album.update", album, **body)
-    return {"album": _album_json(album)}
+    audit.commit(session, actor(), "album.update", album, **changes)
+    return _album_answer(album)
 
 
 @bp.delete("/albums/<slug>")
 @require_role("staff")
-def albums_trash(slug: str) -> dict[str, Any]:
+@operation("Move an album to the trash", answer=AlbumTrashed)
+def albums_trash(slug: AlbumSlug) -> AlbumTrashed:
     album = _staff_album(slug)
     trash.trash(album)
     audit.commit(get_session(), actor(), "album.trash", album)
-    return {"trashed": slug}
+    return AlbumTrashed(trashed=slug)
 
 
 @bp.get("/albums/<slug>/photos")
-def album_photos(slug: str) -> dict[str, Any]:
-    album, who = _seen_album(slug), viewer()
+@operation("The album's photos in order", answer=PhotoList)
+def album_photos(slug: AlbumSlug, query: Unlisted) -> PhotoList:
+    album, staff = _seen_album(slug, query.key), is_staff()
+    who = seeing.Viewer(staff=staff, key=query.key)
     shown = [p for p in photos.album_photos(get_session(), album) if seeing.shown_in_album(p, who)]
-    return {"photos": [photo_to_dict(p, staff=who.staff) for p in shown]}
+    return PhotoList(photos=[photo_model(p, staff=staff) for p in shown])
 
 
 @bp.post("/albums/<slug>/photos")
 @require_role("staff")
-def album_upload(slug: str) -> Response | tuple[dict[str, Any], int]:
+@operation(
+    "Upload a photo (201: the photo) or a zip (its report: 201 when it added photos)",
+    answer=PhotoAnswer | UploadReport,
+    status=201,
+    also={200: UploadReport},
+    errors={
+        400: "No file in the field `file`",
+        409: "A duplicate: `photo_id` names the photo already there",
+        415: "Not a supported image format",
+        422: "Corrupt or undecodable",
+    },
+    upload=True,
+)
+def album_upload(slug: AlbumSlug) -> Response | tuple[Any, int]:
     album = _staff_album(slug)
     upload = request.files.get("file")
     if upload is None:
@@ -113,58 +150,66 @@ def album_upload(slug: str) -> Response | tuple[dict[str, Any], int]:
 
 @bp.put("/albums/<slug>/order")
 @require_role("staff")
-def album_order(slug: str) -> dict[str, Any]:
+@operation(
+    "Reorder and renumber",
+    answer=PhotoList,
+    errors={400: "Invalid input, or not every photo of the album once"},
+)
+def album_order(slug: AlbumSlug, body: Order) -> PhotoList:
     session, album = get_session(), _staff_album(slug)
-    ids = _json().get("photo_ids")
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        raise InvalidInput("photo_ids must be a list of photo ids")
-    photos.reorder(session, album, ids)
+    photos.reorder(session, album, body.photo_ids)
     audit.commit(session, actor(), "album.reorder", album)
-    return {"photos": [photo_to_dict(p, staff=True) for p in photos.album_photos(session, album)]}
+    ordered = photos.album_photos(session, album)
+    return PhotoList(photos=[photo_model(p, staff=True) for p in ordered])
 
 
 # --- photos ------------------------------------------------------------------------------
 
 
 @bp.get("/photos/<int:photo_id>")
-def photos_get(photo_id: int) -> dict[str, Any]:
+@operation("One photo", answer=PhotoAnswer)
+def photos_get(photo_id: Id) -> PhotoAnswer:
     photo, who = get_session().get(Photo, photo_id), viewer()
     if photo is None or not seeing.may_see_photo(photo, who):
         abort(404)
-    return {"photo": photo_to_dict(photo, staff=who.staff)}
+    return PhotoAnswer(photo=photo_model(photo, staff=who.staff))
 
 
 @bp.patch("/photos/<int:photo_id>")
 @require_role("staff")
-def photos_update(photo_id: int) -> dict[str, Any]:
+@operation("Edit a photo's texts, keywords and consent", answer=PhotoAnswer)
+def photos_update(photo_id: Id, body: PhotoChanges) -> PhotoAnswer:
     session, photo = get_session(), _staff_photo(photo_id)
-    changes = photos.apply_changes([photo], _json())
+    changes = photos.apply_changes([photo], body.model_dump())
     audit.commit(session, actor(), "photo.update", photo, **_loggable(changes))
-    return {"photo": photo_to_dict(photo, staff=True)}
+    return PhotoAnswer(photo=photo_model(photo, staff=True))
 
 
 @bp.patch("/photos")
 @require_role("staff")
-def photos_bulk_update() -> dict[str, Any]:
-    session, body = get_session(), _json()
-    ids, changes = body.get("ids"), body.get("set")
-    if not isinstance(ids, list) or not ids or not isinstance(changes, dict):
-        raise InvalidInput('send {"ids": [photo ids], "set": {field: value}}')
-    chosen = [_staff_photo(i) for i in ids]
-    clean = photos.apply_changes(chosen, changes)
+@operation(
+    "Set the same values on many photos",
+    answer=PhotoList,
+    errors={404: "A photo named is not there"},
+)
+def photos_bulk_update(body: BulkEdit) -> PhotoList:
+    session = get_session()
+    chosen = [_staff_photo(i) for i in body.ids]
+    clean = photos.apply_changes(chosen, body.set.model_dump())
     for photo in chosen:
         audit.record(session, actor(), "photo.update", photo, **_loggable(clean))
     session.commit()
-    return {"photos": [photo_to_dict(p, staff=True) for p in chosen]}
+    return PhotoList(photos=[photo_model(p, staff=True) for p in chosen])
 
 
 @bp.delete("/photos/<int:photo_id>")
 @require_role("staff")
-def photos_trash(photo_id: int) -> dict[str, Any]:
+@operation("Move a photo to the trash", answer=PhotoTrashed)
+def photos_trash(photo_id: Id) -> PhotoTrashed:
     photo = _staff_photo(photo_id)
     trash.trash(photo)
     audit.commit(get_session(), actor(), "photo.trash", photo)
-    return {"trashed": photo_id}
+    return PhotoTrashed(trashed=photo_id)
 
 
 # --- trash -------------------------------------------------------------------------------
@@ -172,27 +217,32 @@ def photos_trash(photo_id: int) -> dict[str, Any]:
 
 @bp.get("/trash")
 @require_role("admin")
-def trash_list() -> dict[str, Any]:
+@operation("What is in the trash", answer=Trash)
+def trash_list() -> Trash:
     session = get_session()
     found = trash.trashed(session)
     counts = albums.photo_counts(session)
-    return {
-        "albums": [album_to_dict(a, counts.get(a.id, 0), staff=True) for a in found.albums],
-        "photos": [photo_to_dict(p, staff=True) for p in found.photos],
-    }
+    return Trash(
+        albums=[album_model(a, counts.get(a.id, 0), staff=True) for a in found.albums],
+        photos=[photo_model(p, staff=True) for p in found.photos],
+    )
 
 
 @bp.post("/trash/restore")
 @require_role("admin")
-def trash_restore() -> dict[str, Any]:
-    body = _json()
-    slugs, ids = body.get("albums", []), body.get("photos", [])
-    trash.restore_from_trash(get_session(), actor(), slugs, ids)
-    return {"restored": {"albums": slugs, "photos": ids}}
+@operation(
+    "Restore albums and photos",
+    answer=Restored,
+    errors={404: "An album or photo named is not there"},
+)
+def trash_restore(body: Restore) -> Restored:
+    trash.restore_from_trash(get_session(), actor(), body.albums, body.photos)
+    return Restored(restored=body)
 
 
 @bp.post("/trash/empty")
 @require_role("admin")
+@operation("Delete the trash for good", answer=Deleted)
 def trash_empty() -> dict[str, Any]:
     storage = current_app.extensions["gallery.storage"]
     return {"deleted": trash.empty_trash(get_session(), storage, actor())}
@@ -201,46 +251,50 @@ def trash_empty() -> dict[str, Any]:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _json() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput("send a JSON object with Content-Type: application/json")
-    return body
+def _album_fields(body: NewAlbum | AlbumChanges) -> dict[str, Any]:
+    """The album's fields as albums.update_album takes them (the date as text, "": none)."""
+    fields = body.model_dump(exclude={"slug", "cover_photo_id"})
+    if "event_date" in fields:
+        fields["event_date"] = fields["event_date"].isoformat() if fields["event_date"] else ""
+    return fields
 
 
-def _album_json(album: Album) -> dict[str, Any]:
+def _album_answer(album: Album) -> AlbumAnswer:
     who = viewer()
     count = albums.photo_counts(get_session(), who, [album.id]).get(album.id, 0)
-    return album_to_dict(album, count, staff=who.staff)
+    return AlbumAnswer(album=album_model(album, count, staff=who.staff))
 
 
-def _seen_album(slug: str) -> Album:
+def _seen_album(slug: str, key: str | None) -> Album:
     """The album if this request may see it (404, not 403: a visitor learns nothing)."""
-    return albums.seen_album(get_session(), slug, viewer()) or abort(404)
+    who = seeing.Viewer(staff=is_staff(), key=key)
+    return albums.seen_album(get_session(), slug, who) or abort(404)
 
 
 def _staff_album(slug: str) -> Album:
     return albums.live_album(get_session(), slug) or abort(404)
 
 
-def _staff_photo(photo_id: object) -> Photo:
-    photo = get_session().get(Photo, photo_id) if isinstance(photo_id, int) else None
+def _staff_photo(photo_id: int) -> Photo:
+    photo = get_session().get(Photo, photo_id)
     if photo is None or not seeing.may_see_photo(photo, seeing.STAFF):
         abort(404, f"no photo {photo_id}")
     return photo
 
 
-def _single_upload(outcome: Outcome) -> Response | tuple[dict[str, Any], int]:
+def _single_upload(outcome: Outcome) -> Response | tuple[PhotoAnswer, int]:
     if outcome.status == "imported":
         photo = get_session().get(Photo, outcome.photo_id)
-        return {"photo": photo_to_dict(photo, staff=True)}, 201
+        assert photo is not None  # the import has just committed it
+        return PhotoAnswer(photo=photo_model(photo, staff=True)), 201
     if outcome.status == "duplicate":
         message = "this photo is already in the album"
         return error_response(409, "duplicate", message, photo_id=outcome.photo_id)
+    assert outcome.code is not None and outcome.error is not None  # a refusal says why
     return error_response(STATUS[outcome.code], outcome.code, outcome.error)
 
 
-def _batch_upload(outcomes: list[Outcome]) -> Response | tuple[dict[str, Any], int]:
+def _batch_upload(outcomes: list[Outcome]) -> Response | tuple[UploadReport, int]:
     """A zip's report: 201 when it added photos, 200 when it added none (all duplicates or
     refused); 507 when the disk filled up, naming the photos stored before it did."""
     session = get_session()
@@ -248,21 +302,13 @@ def _batch_upload(outcomes: list[Outcome]) -> Response | tuple[dict[str, Any], i
     if any(o.code == "disk_full" for o in outcomes):
         return error_response(507, "disk_full", DISK_FULL, imported=report["imported"])
     imported = [session.get(Photo, photo_id) for photo_id in report["imported"]]
-    body = {
-        "photos": [photo_to_dict(p, staff=True) for p in imported],
-        "duplicates": report["duplicates"],
-        "rejected": report["rejected"],
-    }
-    return body, 201 if imported else 200
+    answer = UploadReport(
+        photos=[photo_model(p, staff=True) for p in imported if p is not None],
+        duplicates=report["duplicates"],
+        rejected=report["rejected"],
+    )
+    return answer, 201 if imported else 200
 
 
 def _loggable(changes: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in changes.items()}
-
-
-@bp.get("/openapi.json")
-def openapi_document() -> dict[str, Any]:
-    """This API described for machines (OpenAPI 3.1)."""
-    from gallery.web.openapi import document
-
-    return document()

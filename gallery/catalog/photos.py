@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from gallery.core.errors import InvalidInput
 from gallery.core.models import Album, Photo
-from gallery.core.states import Consent, Status, choices
+from gallery.core.states import Consent, Status
 
 TEXT_FIELDS = ("title", "title_en", "caption", "caption_en", "alt_text", "credit", "copyright")
 EDITABLE = (*TEXT_FIELDS, "keywords", "consent")
@@ -15,25 +18,24 @@ MAX_TEXT = 5000
 MAX_KEYWORDS = 100
 
 
-def clean_changes(changes: dict) -> dict:
-    """The checked, normalised edits; an unknown field or a bad value is refused whole."""
+def clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The checked, normalised edits (texts, a list of keywords, a consent); a field that
+    may not be edited or a bad value is refused whole. The API's model checks the types."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"these fields cannot be edited: {', '.join(sorted(unknown))}")
-    clean = {}
+    clean: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "keywords":
             clean[name] = _keywords(value)
         elif name == "consent":
-            if value not in set(Consent):
-                raise InvalidInput(f"consent must be one of {choices(Consent)}")
             clean[name] = Consent(value)
         else:
             clean[name] = _text(name, value)
     return clean
 
 
-def apply_changes(photos: list[Photo], changes: dict) -> dict:
+def apply_changes(photos: list[Photo], changes: Mapping[str, Any]) -> dict[str, Any]:
     """Set the same checked values on every photo; returns what was set."""
     clean = clean_changes(changes)
     for photo in photos:
@@ -92,21 +94,16 @@ def _renumber(session: Session, ordered: list[Photo]) -> None:
     session.flush()
 
 
-def _text(name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text")
+def _text(name: str, value: str) -> str:
     value = "".join(ch for ch in value if ch.isprintable() or ch in "\n\t").strip()
     if len(value) > MAX_TEXT:
         raise InvalidInput(f"{name} is longer than {MAX_TEXT} characters")
     return value
 
 
-def _keywords(value: object) -> tuple[str, ...]:
-    """A list of words, or one comma-separated string; trimmed, without repeats."""
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple) or not all(isinstance(k, str) for k in items):
-        raise InvalidInput("keywords must be a list of words")
-    words = tuple(dict.fromkeys(k.strip() for k in items if k.strip()))
-    if len(words) > MAX_KEYWORDS:
+def _keywords(words: Sequence[str]) -> tuple[str, ...]:
+    """Trimmed, without repeats."""
+    unique = tuple(dict.fromkeys(k.strip() for k in words if k.strip()))
+    if len(unique) > MAX_KEYWORDS:
         raise InvalidInput(f"at most {MAX_KEYWORDS} keywords")
-    return words
+    return unique

@@ -1,15 +1,33 @@
-"""How domain objects look to the outside: the JSON shapes of DESIGN.md, and media URLs."""
+"""How albums and photos look to the outside: the models of gallery.catalog.schemas filled
+from the database, for the API, search hits and `gallery photos --json` alike."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
+from gallery.catalog import schemas
 from gallery.core.media import rendition_url
 from gallery.core.models import Album, Photo
 
 
+@overload
+def photo_model(photo: Photo, *, staff: Literal[True]) -> schemas.StaffPhoto: ...
+@overload
+def photo_model(photo: Photo, *, staff: bool) -> schemas.Photo: ...
+def photo_model(photo: Photo, *, staff: bool) -> schemas.Photo:
+    """A photo as the API shows it; GPS, consent and state only for staff."""
+    if staff:
+        return schemas.StaffPhoto(**photo_fields(photo, staff=True))
+    return schemas.Photo(**photo_fields(photo, staff=False))
+
+
 def photo_to_dict(photo: Photo, *, staff: bool) -> dict[str, Any]:
-    """A photo as the API and `gallery photos --json` show it; GPS only for staff."""
+    """The photo model as JSON-ready values (`gallery photos --json`)."""
+    return photo_model(photo, staff=staff).model_dump(mode="json")
+
+
+def photo_fields(photo: Photo, *, staff: bool) -> dict[str, Any]:
+    """The values of a photo model (a search hit adds its own to them)."""
     data: dict[str, Any] = {
         "id": photo.id,
         "album": photo.album.slug,
@@ -37,12 +55,12 @@ def photo_to_dict(photo: Photo, *, staff: bool) -> dict[str, Any]:
         "credit": photo.credit,
         "copyright": photo.copyright,
         "renditions": {
-            r.name: {
-                "url": rendition_url(photo.sha256, r.name, r.format),
-                "width": r.width,
-                "height": r.height,
-                "format": r.format,
-            }
+            r.name: schemas.Rendition(
+                url=rendition_url(photo.sha256, r.name, r.format),
+                width=r.width,
+                height=r.height,
+                format=r.format,
+            )
             for r in photo.renditions
         },
     }
@@ -53,22 +71,34 @@ def photo_to_dict(photo: Photo, *, staff: bool) -> dict[str, Any]:
     return data
 
 
-def album_to_dict(album: Album, photo_count: int, *, staff: bool = False) -> dict[str, Any]:
-    data = {
+@overload
+def album_model(album: Album, photo_count: int, *, staff: Literal[True]) -> schemas.StaffAlbum: ...
+@overload
+def album_model(album: Album, photo_count: int, *, staff: bool = False) -> schemas.Album: ...
+def album_model(album: Album, photo_count: int, *, staff: bool = False) -> schemas.Album:
+    """An album as the API shows it, with how many photos the asker may see in it."""
+    data: dict[str, Any] = {
         "slug": album.slug,
         "title": album.title,
-        "event_date": album.event_date.isoformat() if album.event_date else None,
+        "event_date": album.event_date,
         "place": album.place,
         "visibility": album.visibility,
         "photos": photo_count,
     }
-    if staff:
-        data["description"] = album.description
-        data["cover_photo_id"] = album.cover_photo_id
-        data["secret_url"] = secret_url(album)
-        data["allow_original_download"] = album.allow_original_download
-        data["status"] = album.status
-    return data
+    if not staff:
+        return schemas.Album(**data)
+    return schemas.StaffAlbum(
+        **data,
+        description=album.description,
+        cover_photo_id=album.cover_photo_id,
+        secret_url=secret_url(album),
+        allow_original_download=album.allow_original_download,
+        status=album.status,
+    )
+
+
+def album_to_dict(album: Album, photo_count: int, *, staff: bool = False) -> dict[str, Any]:
+    return album_model(album, photo_count, staff=staff).model_dump(mode="json")
 
 
 def secret_url(album: Album) -> str:
@@ -76,7 +106,7 @@ def secret_url(album: Album) -> str:
     return f"/albums/{album.slug}?key={album.secret}"
 
 
-def _gps(photo: Photo) -> dict[str, float | None] | None:
+def _gps(photo: Photo) -> schemas.Gps | None:
     if photo.gps_lat is None or photo.gps_lon is None:
         return None
-    return {"lat": photo.gps_lat, "lon": photo.gps_lon, "alt": photo.gps_alt}
+    return schemas.Gps(lat=photo.gps_lat, lon=photo.gps_lon, alt=photo.gps_alt)

@@ -6,13 +6,15 @@ from flask import Blueprint, render_template, request, url_for
 
 from gallery.accounts.auth import is_staff
 from gallery.catalog.albums import albums_for
-from gallery.catalog.representations import photo_to_dict
+from gallery.catalog.representations import photo_fields
 from gallery.core.db import get_session
+from gallery.core.errors import Refusal
 from gallery.core.visibility import VISITOR
+from gallery.search import schemas
 from gallery.search import service as search
 from gallery.search.query import MAX_QUERY_CHARS, ParsedQuery
-from gallery.search.results import MAX_PER_PAGE, PER_PAGE, Results
-from gallery.web.errors import error_response as error
+from gallery.search.results import Results
+from gallery.web.contract import operation
 from gallery.web.pagecache import visitor_page
 
 bp = Blueprint("search", __name__)
@@ -41,56 +43,46 @@ def _page() -> str:
 
 def _link(query: ParsedQuery, page: int = 1) -> str:
     """The search page for a query (a facet clicked, a suggestion, another page)."""
-    args = {"q": query.text()}
-    if page > 1:
-        args["page"] = page
-    return url_for("search.page", **args)
+    return url_for("search.page", q=query.text(), page=page if page > 1 else None)
 
 
 @api.get("/search")
-def api_search():
+@operation("Search photos", answer=schemas.Results, errors={400: "Invalid input, or no ?q="})
+def api_search(query: schemas.Search) -> schemas.Results:
     """Photos matching ?q= (words, "phrases", album: year: camera: keyword: filters)."""
-    text, album = request.args.get("q", ""), request.args.get("album") or None
-    if len(text) > MAX_QUERY_CHARS:
-        return error(400, "query_too_long", f"at most {MAX_QUERY_CHARS} characters")
-    if not text.strip() and not album:
-        return error(400, "missing_query", "send what to look for as ?q=")
-    page, per_page = _number("page", 1), _number("per_page", PER_PAGE)
-    if page is None or per_page is None or page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        message = f"page must be 1 or more, per_page 1 to {MAX_PER_PAGE}"
-        return error(400, "invalid_input", message)
+    if not query.q.strip() and not query.album:
+        raise Refusal("missing_query", "send what to look for as ?q=")
     staff = is_staff()
     results = search.search(
-        get_session(), text, album=album, page=page, per_page=per_page, staff=staff
+        get_session(),
+        query.q,
+        album=query.album or None,
+        page=query.page,
+        per_page=query.per_page,
+        staff=staff,
     )
-    return results_json(results, staff)
+    return results_model(results, staff)
 
 
-def _number(name: str, default: int) -> int | None:
-    """An integer query argument; None when it is there but not a number."""
-    text = request.args.get(name)
-    if text is None:
-        return default
-    return int(text) if text.strip().isdigit() else None
-
-
-def results_json(results: Results, staff: bool) -> dict:
+def results_model(results: Results, staff: bool) -> schemas.Results:
     """The API's shape of a page of results."""
-    return {
-        "query": results.query.text(),
-        "total": results.total,
-        "page": results.page,
-        "pages": results.pages,
-        "per_page": results.per_page,
-        "hits": [
-            {**photo_to_dict(hit.photo, staff=staff), "score": hit.score, "snippet": hit.snippet}
-            for hit in results.hits
+    hit = schemas.StaffHit if staff else schemas.Hit
+    return schemas.Results(
+        query=results.query.text(),
+        total=results.total,
+        page=results.page,
+        pages=results.pages,
+        per_page=results.per_page,
+        hits=[
+            hit(**photo_fields(h.photo, staff=staff), score=h.score, snippet=h.snippet)
+            for h in results.hits
         ],
-        "facets": {
-            name: [vars(value) for value in values] for name, values in results.facets.items()
+        facets={
+            name: [schemas.FacetValue(**vars(value)) for value in values]
+            for name, values in results.facets.items()
         },
-        "suggestion": results.suggestion.text() if results.suggestion else None,
-    }
+        suggestion=results.suggestion.text() if results.suggestion else None,
+    )
 
 
 def warm_up_urls() -> list[str]:

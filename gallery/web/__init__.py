@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from gallery.core import db
-from gallery.web import errors, headers, httpcache, i18n, pagecache, serve
+from gallery.web import errors, headers, httpcache, i18n, openapi, pagecache, serve
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     httpcache.init_app(app)
     pagecache.init_app(app)
+    openapi.init_app(app)
     app.cli.add_command(serve.serve)
 
 

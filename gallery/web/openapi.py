@@ -1,156 +1,86 @@
-"""The OpenAPI 3.1 document of /api/v1, from one table of operations (a test matches it
-against the app's routes, so a route cannot go undocumented)."""
+"""The OpenAPI 3.1 document of /api/v1, read off the app's routes: each view's declared
+operation (gallery.web.contract) gives its parameters, body, answers and errors, and the
+role check on it (`required_role`) its security. No table beside the code to keep in step.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-OBJ = {"type": "object"}
+from flask import Blueprint, Flask, current_app
+from pydantic.json_schema import GenerateJsonSchema
+
+from gallery.web.contract import Error, Operation
+
+PREFIX = "/api/v1"
+REF = "#/components/schemas/{model}"
+SECURITY: list[dict[str, list[str]]] = [{"token": []}, {"session": []}]
+
+bp = Blueprint("openapi", __name__, url_prefix=PREFIX)
+
+
+class _Schemas(GenerateJsonSchema):
+    """pydantic's JSON Schema without a title on every field (the name says it)."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> dict[str, Any]:
+    """This API described for machines, made once per app."""
+    extensions = current_app.extensions
+    if "gallery.openapi" not in extensions:
+        extensions["gallery.openapi"] = document(current_app)
+    return extensions["gallery.openapi"]
 
 
 @dataclass(frozen=True)
-class Op:
+class Route:
+    """One declared operation as the app serves it."""
+
     method: str
     path: str  # OpenAPI style: /albums/{slug}
-    summary: str
-    role: str | None = None  # None: open to visitors (who see less)
-    body: str | None = None  # a schema name, or "multipart" for an upload
-    ok: int = 200
-    query: tuple[str, ...] = ()
+    endpoint: str  # unique: the operationId
+    role: str | None  # the role its check requires (None: open to visitors)
+    declared: Operation
 
 
-OPERATIONS = (
-    Op("GET", "/me", "The signed-in user or token owner", role="staff"),
-    Op("GET", "/albums", "Albums: public ones for visitors, all for staff"),
-    Op("POST", "/albums", "Create an album", role="staff", body="AlbumInput", ok=201),
-    Op("GET", "/albums/{slug}", "One album (unlisted: with ?key=)", query=("key",)),
-    Op("PATCH", "/albums/{slug}", "Change an album, its cover", role="staff", body="AlbumInput"),
-    Op("DELETE", "/albums/{slug}", "Move an album to the trash", role="staff"),
-    Op("GET", "/albums/{slug}/photos", "The album's photos in order", query=("key",)),
-    Op("POST", "/albums/{slug}/photos", "Upload a photo or zip", "staff", "multipart", 201),
-    Op("PUT", "/albums/{slug}/order", "Reorder and renumber", role="staff", body="Order"),
-    Op("GET", "/photos/{photo_id}", "One photo"),
-    Op("PATCH", "/photos/{photo_id}", "Edit a photo's texts", role="staff", body="PhotoInput"),
-    Op("DELETE", "/photos/{photo_id}", "Move a photo to the trash", role="staff"),
-    Op("PATCH", "/photos", "Set the same values on many photos", role="staff", body="BulkEdit"),
-    Op("GET", "/trash", "What is in the trash", role="admin"),
-    Op("POST", "/trash/restore", "Restore albums and photos", role="admin", body="Restore"),
-    Op("POST", "/trash/empty", "Delete the trash for good", role="admin"),
-    Op("POST", "/articles", "Create an article", role="editor", body="ArticleInput", ok=201),
-    Op("GET", "/articles/{slug}", "An article with its rows and photos"),
-    Op("PATCH", "/articles/{slug}", "Change an article", role="editor", body="ArticleInput"),
-    Op("POST", "/articles/{slug}/preview", "Lay out unsaved text", "editor", "ArticleInput"),
-    Op("PUT", "/articles/{slug}/labels/{label}", "Set a label", "editor", "LabelInput"),
-    Op("DELETE", "/articles/{slug}/labels/{label}", "Forget a label's photo", role="editor"),
-    Op("GET", "/articles/{slug}/layout", "The article's rows laid out", query=("width", "gap")),
-    Op("GET", "/photos/{photo_id}/articles", "The articles that use a photo"),
-    Op("GET", "/search", "Search photos", query=("q", "album", "page", "per_page")),
-)
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-            }
-        },
-    },
-    "AlbumInput": {
-        "type": "object",
-        "properties": {
-            "slug": {"type": "string", "pattern": "^[a-z0-9-]+$"},
-            "title": {"type": "string"},
-            "event_date": {"type": "string", "format": "date"},
-            "place": {"type": "string"},
-            "description": {"type": "string"},
-            "visibility": {"enum": ["draft", "private", "unlisted", "public"]},
-            "allow_original_download": {"type": "boolean"},
-            "cover_photo_id": {"type": ["integer", "null"]},
-        },
-    },
-    "PhotoInput": {
-        "type": "object",
-        "properties": {
-            **{
-                name: {"type": "string"}
-                for name in (
-                    *("title", "title_en", "caption", "caption_en"),
-                    *("alt_text", "credit", "copyright"),
-                )
-            },
-            "keywords": {"type": "array", "items": {"type": "string"}},
-            "consent": {"enum": ["ok", "no_public"]},
-        },
-    },
-    "BulkEdit": {
-        "type": "object",
-        "required": ["ids", "set"],
-        "properties": {
-            "ids": {"type": "array", "items": {"type": "integer"}},
-            "set": {"$ref": "#/components/schemas/PhotoInput"},
-        },
-    },
-    "Order": {
-        "type": "object",
-        "required": ["photo_ids"],
-        "properties": {"photo_ids": {"type": "array", "items": {"type": "integer"}}},
-    },
-    "ArticleInput": {
-        "type": "object",
-        "description": "POST /articles: title (required), slug, body, album. PATCH: any of "
-        "title, body, status, album. Preview: title, body. Answers: {article, layout}.",
-        "properties": {
-            "slug": {"type": "string", "pattern": "^[a-z0-9-]+$"},
-            "title": {"type": "string"},
-            "body": {"type": "string"},
-            "status": {"enum": ["draft", "published"]},
-            "album": {"type": ["string", "null"], "description": "whose numbers labels mean"},
-        },
-    },
-    "LabelInput": {
-        "type": "object",
-        "required": ["photo_id"],
-        "properties": {
-            "photo_id": {"type": "integer"},
-            "crop": {
-                "type": ["object", "null"],
-                "properties": {
-                    k: {"type": "number"} for k in ("x", "y", "w", "h", "aspect", "fx", "fy")
-                },
-                "description": "fractions of the photo: a rectangle {x, y, w, h}, or an "
-                "aspect ratio w/h kept around a focal point {aspect, fx, fy}",
-            },
-            "caption": {"type": ["string", "null"], "description": "null: the photo's own"},
-        },
-    },
-    "Restore": {
-        "type": "object",
-        "properties": {
-            "albums": {"type": "array", "items": {"type": "string"}},
-            "photos": {"type": "array", "items": {"type": "integer"}},
-        },
-    },
-}
+def routes(app: Flask) -> Iterator[Route]:
+    """Every declared operation under /api/v1."""
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        declared = getattr(view, "api_operation", None)
+        if declared is None or not rule.rule.startswith(PREFIX + "/"):
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule.removeprefix(PREFIX))
+        role = getattr(view, "required_role", None)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield Route(method, path, rule.endpoint, role, declared)
 
 
-def document() -> dict[str, Any]:
+def document(app: Flask) -> dict[str, Any]:
     """The whole OpenAPI document."""
-    paths: dict[str, dict] = {}
-    for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    found = list(routes(app))
+    schemas, definitions = _schemas(found)
+    paths: dict[str, dict[str, Any]] = {}
+    for route in found:
+        shapes = {key[1]: schema for key, schema in schemas.items() if key[0] == route.endpoint}
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, shapes)
     return {
         "openapi": "3.1.0",
         "info": {"title": "gallery API", "version": "1"},
-        "servers": [{"url": "/api/v1"}],
+        "servers": [{"url": PREFIX}],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": definitions,
             "securitySchemes": {
                 "token": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
@@ -159,58 +89,87 @@ def document() -> dict[str, Any]:
     }
 
 
-def _operation(op: Op) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "summary": op.summary,
-        "parameters": _parameters(op),
-        "responses": _responses(op),
-    }
-    if op.role:
-        operation["security"] = [{"token": []}, {"session": []}]
-        operation["description"] = f"Needs the {op.role} role (or higher)."
-    if op.body == "multipart":
-        upload = {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
-        operation["requestBody"] = {"content": {"multipart/form-data": {"schema": upload}}}
-    elif op.body:
-        schema = {"$ref": f"#/components/schemas/{op.body}"}
-        operation["requestBody"] = {"content": {"application/json": {"schema": schema}}}
-    return operation
+def _schemas(found: list[Route]) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """Every body and answer, and the error, in one pass, so each model is named once;
+    keyed by (endpoint, status or "body")."""
+    inputs: list[Any] = [(("", "error"), "serialization", Error.__pydantic_core_schema__)]
+    for route in found:
+        for status, shape in route.declared.answers.items():
+            inputs.append(((route.endpoint, status), "serialization", shape.core_schema))
+        if route.declared.body is not None:
+            body = route.declared.body.__pydantic_core_schema__
+            inputs.append(((route.endpoint, "body"), "validation", body))
+    schemas, definitions = _Schemas(ref_template=REF).generate_definitions(inputs)
+    return {key: schema for (key, _mode), schema in schemas.items()}, definitions
 
 
-def _parameters(op: Op) -> list[dict[str, Any]]:
-    params = [
-        {
-            "name": name,
-            "in": "path",
-            "required": True,
-            "schema": {"type": "integer" if name.endswith("_id") else "string"},
+def _operation(route: Route, shapes: dict[Any, Any]) -> dict[str, Any]:
+    declared, role = route.declared, route.role
+    item: dict[str, Any] = {"operationId": route.endpoint, "summary": declared.summary}
+    if role:
+        item["description"] = f"Needs the {role} role (or higher)."
+    # With a role: a token or a session; without, visitors ({}) too, who may see less.
+    item["security"] = SECURITY if role else [{}, *SECURITY]
+    item["parameters"] = _parameters(declared)
+    if declared.upload:
+        form = {
+            "type": "object",
+            "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"}},
         }
-        for name in re.findall(r"{(\w+)}", op.path)
+        content = {"multipart/form-data": {"schema": form}}
+        item["requestBody"] = {"required": True, "content": content}
+    elif "body" in shapes:
+        content = {"application/json": {"schema": shapes["body"]}}
+        item["requestBody"] = {"required": True, "content": content}
+    item["responses"] = _responses(route, shapes)
+    return item
+
+
+def _parameters(declared: Operation) -> list[dict[str, Any]]:
+    found = [
+        {"name": name, "in": "path", "required": True, "schema": _inline(kind.json_schema)}
+        for name, kind in declared.path.items()
     ]
-    return params + [{"name": q, "in": "query", "schema": {"type": "string"}} for q in op.query]
+    if declared.query is not None:
+        schema = _inline(declared.query.model_json_schema)
+        required = set(schema.get("required", ()))
+        for name, field in schema["properties"].items():
+            parameter = {"name": name, "in": "query", "required": name in required}
+            found.append({**parameter, "schema": field})
+    return found
 
 
-def _responses(op: Op) -> dict[str, Any]:
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    responses: dict[str, Any] = {
-        str(op.ok): {"description": "OK", "content": {"application/json": {"schema": OBJ}}}
+def _inline(make: Any) -> dict[str, Any]:
+    """A parameter's schema (plain types: nothing to refer to)."""
+    return make(schema_generator=_Schemas)
+
+
+def _responses(route: Route, shapes: dict[Any, Any]) -> dict[str, Any]:
+    declared, role = route.declared, route.role
+    answers = {
+        str(status): {"description": "OK", "content": {"application/json": {"schema": shape}}}
+        for status, shape in shapes.items()
+        if isinstance(status, int)
     }
-    if op.body:
-        responses["400"] = {"description": "Invalid input", **error}
-    if op.role:
-        responses["401"] = {"description": "Not signed in", **error}
-        responses["403"] = {"description": f"Not {op.role}", **error}
-    if "{" in op.path:
-        responses["404"] = {"description": "Not found (or not yours to see)", **error}
-    if op.body == "multipart":
-        ok = {"content": {"application/json": {"schema": OBJ}}}
-        responses["200"] = {"description": "A zip that added no photo: its report", **ok}
-        for status, what in (
-            ("409", "Duplicate"),
-            ("413", "Too large"),
-            ("415", "Unsupported"),
-            ("422", "Corrupt"),
-            ("507", "The server's disk is full: nothing was kept"),
-        ):
-            responses[status] = {"description": what, **error}
-    return responses
+    errors = {401: "Not signed in, or an unknown or revoked API token"}
+    if declared.body is not None or declared.query is not None:
+        errors[400] = "Invalid input: the message says what is wrong"
+    if role:
+        errors[403] = f"Signed in, but not {role}"
+    if declared.path:
+        errors[404] = "Not found (or not yours to see)"
+    if declared.body is not None or declared.upload:
+        errors[413] = "The request is too large"
+    if route.method != "GET":
+        errors[507] = "The server's disk is full: nothing was saved"
+    errors.update(declared.errors)
+    error = {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}
+    refusals = {str(code): {"description": text, "content": error} for code, text in errors.items()}
+    if declared.query is not None:  # said by gunicorn, before the app: a page, not JSON
+        too_long = {"text/html": {"schema": {"type": "string"}}}
+        refusals["414"] = {
+            "description": "The request line is over 8190 bytes",
+            "content": too_long,
+        }
+    return dict(sorted({**answers, **refusals}.items()))

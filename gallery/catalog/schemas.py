@@ -1,0 +1,230 @@
+"""Albums and photos as the API takes and shows them (DESIGN.md's photo object): the one
+definition of their outside shapes, used by the API, its OpenAPI document, search hits and
+`gallery photos --json`. What staff see besides (GPS, consent, state, the unlisted link)
+is a subclass, so a visitor's answer cannot carry it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import MISSING, BeforeValidator, Field
+
+from gallery.catalog.albums import SLUG
+from gallery.catalog.photos import MAX_TEXT
+from gallery.core.states import Consent, Role, Status, Visibility
+from gallery.web.contract import Id, Input, Output, Query, documented
+
+AlbumSlug = Annotated[str, documented(pattern=SLUG.pattern)]
+Title = Annotated[str, documented(pattern=r"\S")]  # not blank
+Text = Annotated[str, documented(maxLength=MAX_TEXT)]  # a photo's text
+
+
+def _split_words(value: object) -> object:
+    return value.split(",") if isinstance(value, str) else value
+
+
+# A list of words, or one comma-separated string of them.
+Keywords = Annotated[
+    list[str], BeforeValidator(_split_words, json_schema_input_type=list[str] | str)
+]
+
+
+# --- what the API takes ------------------------------------------------------------------
+
+
+class AlbumFields(Input):
+    """An album's fields; those left out stay as they are."""
+
+    event_date: date | None | MISSING = MISSING  # null: no date
+    place: str | MISSING = MISSING
+    description: str | MISSING = MISSING
+    visibility: Visibility | MISSING = MISSING
+    allow_original_download: bool | MISSING = MISSING
+
+
+class NewAlbum(AlbumFields):
+    slug: AlbumSlug
+    title: str | MISSING = MISSING  # empty or left out: the slug
+
+
+class AlbumChanges(AlbumFields):
+    title: Title | MISSING = MISSING
+    cover_photo_id: Id | None | MISSING = MISSING  # null: the first photo visitors may see
+
+
+class PhotoChanges(Input):
+    """A photo's texts, keywords and consent; those left out stay as they are."""
+
+    title: Text | MISSING = MISSING
+    title_en: Text | MISSING = MISSING
+    caption: Text | MISSING = MISSING
+    caption_en: Text | MISSING = MISSING
+    alt_text: Text | MISSING = MISSING
+    credit: Text | MISSING = MISSING
+    copyright: Text | MISSING = MISSING
+    keywords: Keywords | MISSING = MISSING
+    consent: Consent | MISSING = MISSING
+
+
+class BulkEdit(Input):
+    """The same changes for many photos."""
+
+    ids: Annotated[list[Id], Field(min_length=1)]
+    set: PhotoChanges
+
+
+class Order(Input):
+    """Every photo of the album, once each, in the new order."""
+
+    photo_ids: list[Id]
+
+
+class Restore(Input):
+    albums: list[str] = Field(default_factory=list)
+    photos: list[Id] = Field(default_factory=list)
+
+
+class Unlisted(Query):
+    key: str = Field("", max_length=64, description="an unlisted album's key")
+
+
+# --- what the API shows ------------------------------------------------------------------
+
+
+class Rendition(Output):
+    url: str
+    width: int
+    height: int
+    format: str
+
+
+class Gps(Output):
+    lat: float
+    lon: float
+    alt: float | None
+
+
+class Photo(Output):
+    """A photo as visitors see it."""
+
+    id: int
+    album: str
+    number: int
+    filename: str
+    sha256: str
+    format: str
+    width: int
+    height: int
+    orientation: int
+    taken_at: str | None
+    camera_make: str | None
+    camera_model: str | None
+    lens: str | None
+    exposure_time: str | None
+    f_number: float | None
+    iso: int | None
+    focal_length: float | None
+    title: str
+    title_en: str
+    caption: str
+    caption_en: str
+    alt_text: str
+    keywords: list[str]
+    credit: str
+    copyright: str
+    renditions: dict[str, Rendition]
+
+
+class StaffPhoto(Photo):
+    """A photo as staff see it: where it was taken, consent, in use or in the trash."""
+
+    gps: Gps | None
+    consent: Consent
+    status: Status
+
+
+class Album(Output):
+    """An album as visitors see it."""
+
+    slug: str
+    title: str
+    event_date: date | None
+    place: str
+    visibility: Visibility
+    photos: int  # how many the asker may see
+
+
+class StaffAlbum(Album):
+    description: str
+    cover_photo_id: int | None
+    secret_url: str  # the unlisted link, a path on this site
+    allow_original_download: bool
+    status: Status
+
+
+class Me(Output):
+    email: str
+    role: Role
+
+
+class AlbumAnswer(Output):
+    album: StaffAlbum | Album
+
+
+class AlbumList(Output):
+    albums: list[StaffAlbum | Album]
+
+
+class PhotoAnswer(Output):
+    photo: StaffPhoto | Photo
+
+
+class PhotoList(Output):
+    photos: list[StaffPhoto | Photo]
+
+
+class AlbumTrashed(Output):
+    trashed: str  # the album's slug
+
+
+class PhotoTrashed(Output):
+    trashed: int  # the photo's id
+
+
+class Duplicate(Output):
+    path: str  # the zip's name, !/, the entry's path
+    photo_id: int | None
+
+
+class Rejected(Output):
+    path: str
+    code: str
+    error: str
+
+
+class UploadReport(Output):
+    """A zip's report: what it added, what was already there, what was refused."""
+
+    photos: list[StaffPhoto]
+    duplicates: list[Duplicate]
+    rejected: list[Rejected]
+
+
+class Trash(Output):
+    albums: list[StaffAlbum]
+    photos: list[StaffPhoto]
+
+
+class Restored(Output):
+    restored: Restore
+
+
+class Counts(Output):
+    albums: int
+    photos: int
+
+
+class Deleted(Output):
+    deleted: Counts
