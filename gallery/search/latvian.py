@@ -143,7 +143,8 @@ def stem(word: str) -> str:
 
 
 def light_stem(word: str, aj_nouns: Container[str] = AJ_NOUNS) -> str:
-    """One case ending stripped, the consonant change undone; no lexicon but `aj_nouns`."""
+    """A folded Latvian word less one case ending, the consonant change undone; the lexicon
+    is not used but for `aj_nouns`."""
     vowels, length = len(word.translate(_CONSONANTS_OUT)), len(word)
     for ending, min_vowels, softens, min_length in _AFFIXES:
         if vowels > min_vowels and length >= min_length and word.endswith(ending):
@@ -178,7 +179,7 @@ class FoldFilter(Filter):
 
 
 class LatvianStemFilter(Filter):
-    """Replaces each token's text with its light Latvian stem."""
+    """Replaces each token's text with its Latvian search form (stem())."""
 
     def __call__(self, tokens):
         for token in tokens:
