@@ -62,7 +62,8 @@ class Query(BaseModel):
 
 
 class Output(BaseModel):
-    """An answer: the schema lists every field it may carry."""
+    """An answer: the schema lists every field it may carry (an answer made as a dict with
+    a field its model lacks fails, so the document cannot fall behind the code)."""
 
     model_config = ConfigDict(extra="forbid")
 
