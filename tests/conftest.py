@@ -5,11 +5,13 @@ Helpers that tests import live in tests.helpers; this file only holds fixtures.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 import pytest
 
+from gallery.accounts import users as user_accounts
 from gallery.config import load_config
 from tests.helpers import images, search_data, servers, site_data, upload_client
 from tests.helpers.accounts import csrf_of, sign_in
@@ -67,15 +69,23 @@ def make_jpeg(tmp_path):
     return make
 
 
+_hash_once = functools.cache(user_accounts.hash_password)
+
+
 @pytest.fixture
 def users(runner):
-    """One user per role; the password is the email's name part repeated to 10+ chars."""
+    """One user per role, added by `gallery users add`: {role: (ROLE@school.lv, ROLE-password-123)}.
+
+    Each password is hashed once a session: a scrypt hash costs a tenth of a second, and a
+    hundred tests use this fixture. Signing in still checks the password against it."""
     made = {}
-    for role in ("admin", "editor", "staff"):
-        email = f"{role}@school.lv"
-        password = f"{role}-password-123"
-        invoke(runner, "users", "add", email, "--role", role, "--password-stdin", input=password)
-        made[role] = (email, password)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(user_accounts, "hash_password", _hash_once)
+        for role in ("admin", "editor", "staff"):
+            email, password = f"{role}@school.lv", f"{role}-password-123"
+            add = ("users", "add", email, "--role", role, "--password-stdin")
+            invoke(runner, *add, input=password)
+            made[role] = (email, password)
     return made
 
 
@@ -84,3 +94,14 @@ def browser():
     """One headless Chromium for the whole run; each test opens its own pages."""
     with servers.chromium() as browser:
         yield browser
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that drives Chromium is marked `browser`: -m "not browser" leaves them all out."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "browser" in item.fixturenames and item.get_closest_marker("browser") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"tests using the browser fixture, not marked browser: {unmarked}")

@@ -13,6 +13,8 @@ from tests.helpers.images import write_images
 from tests.helpers.servers import gallery as _gallery
 from tests.helpers.servers import serving
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium and `gallery serve`
+
 SEED = Path(load_config()["CORPUS"]).parent / "seed" / "article-lv.txt"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SIZES = [(480, 320), (320, 480), (400, 400), (640, 240), (400, 300)]

@@ -111,6 +111,7 @@ def renditions(data: Path) -> list[tuple]:
 # --- backup then restore ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_restore_into_an_empty_directory_gives_the_same_gallery(source, backup_dir, tmp_path):
     target = tmp_path / "restored"
     printed = gallery(target, "restore", str(backup_dir))
@@ -134,6 +135,7 @@ def test_restore_into_an_empty_directory_gives_the_same_gallery(source, backup_d
     assert [hit["number"] for hit in hits] == [1] and hits[0]["album"] == "day"
 
 
+@pytest.mark.slow
 def test_restore_refuses_a_directory_that_is_not_empty(app, runner, backup_dir):
     result = runner.invoke(args=["restore", str(backup_dir)])
     assert result.exit_code == 1
@@ -142,6 +144,7 @@ def test_restore_refuses_a_directory_that_is_not_empty(app, runner, backup_dir):
         assert db.get_session().scalars(select(Photo)).all() == []
 
 
+@pytest.mark.slow
 def test_restore_reports_a_damaged_original_and_restores_the_rest(backup_dir, tmp_path):
     damaged = tmp_path / "damaged-backup"
     shutil.copytree(backup_dir, damaged)
@@ -162,6 +165,7 @@ def test_restore_reports_a_damaged_original_and_restores_the_rest(backup_dir, tm
     assert not restored.original_path(victim.sha256, victim.extension).exists()
 
 
+@pytest.mark.slow
 def test_restore_refuses_a_snapshot_whose_database_is_damaged(backup_dir, tmp_path):
     damaged = tmp_path / "damaged-backup"
     shutil.copytree(backup_dir, damaged)
@@ -175,6 +179,7 @@ def test_restore_refuses_a_snapshot_whose_database_is_damaged(backup_dir, tmp_pa
     assert not (tmp_path / "restored" / "gallery.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_restore_refuses_a_snapshot_from_a_newer_gallery(backup_dir, tmp_path):
     newer = tmp_path / "newer-backup"
     shutil.copytree(backup_dir, newer)
@@ -317,6 +322,7 @@ def upload(url: str, token: str, path: Path) -> int:
         return exc.code
 
 
+@pytest.mark.slow
 def test_backups_taken_while_uploads_go_on_are_consistent(tmp_path):
     data, dest = tmp_path / "live", tmp_path / "backup"
     with migrated_app(data) as app:

@@ -18,6 +18,8 @@ from PIL import Image
 
 from tests.helpers.apps import migrated_app
 
+pytestmark = pytest.mark.slow  # imports the whole bad corpus
+
 # REJECT in the manifest only because its reference allow list lacks TIFF/HEIF: either
 # outcome is right for these, as long as it is a clean one.
 OPTIONAL_FORMATS = (b"II*\x00", b"MM\x00*")

@@ -72,6 +72,7 @@ def answers(site: Site, corpus_dir) -> dict:
         return dict(zip(names, sent, strict=True))
 
 
+@pytest.mark.slow
 def test_every_file_gets_its_status_and_a_specific_message(answers, corpus_dir):
     expected = _manifest(corpus_dir)
     for name, answer in answers.items():
@@ -90,6 +91,7 @@ def test_every_file_gets_its_status_and_a_specific_message(answers, corpus_dir):
         assert SPECIFIC.get(name, "") in error["message"], (name, error)
 
 
+@pytest.mark.slow
 def test_the_same_file_again_is_a_409_naming_the_first_photo(site, answers, corpus_dir):
     first = answers["generated/dup_identical_1.jpg"].json()["photo"]
     again = site.upload(
@@ -100,6 +102,7 @@ def test_the_same_file_again_is_a_409_naming_the_first_photo(site, answers, corp
     assert again.json()["error"]["photo_id"] == first["id"]
 
 
+@pytest.mark.slow
 def test_zips_report_each_entry_or_are_refused_whole(site, corpus_dir):
     zips = corpus_dir / "bad" / "generated"
     for slug in ("slip", "nested", "bomb", "many"):
@@ -152,6 +155,7 @@ def test_a_file_over_the_size_limit_is_a_413(tmp_path):
         assert list((Path(app.config["UPLOADS_DIR"]) / "tmp").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_browser_route_answers_the_same(site, corpus_dir):
     """The staff page posts with its session cookie and CSRF header instead of a token."""
     html = (corpus_dir / "bad/generated/html_named.jpg").read_bytes()
@@ -161,6 +165,7 @@ def test_the_browser_route_answers_the_same(site, corpus_dir):
     assert forged.status == 400 and "CSRF" in forged.json()["error"]["message"]
 
 
+@pytest.mark.slow
 def test_no_gps_reaches_renditions_or_visitors(site, answers, corpus_dir):
     # The corpus's GPS files carry garbage coordinates; a camera's real ones join them here.
     real = (corpus_dir / "photos/jpg/gps/DSCN0010.jpg").read_bytes()
@@ -182,6 +187,7 @@ def test_no_gps_reaches_renditions_or_visitors(site, answers, corpus_dir):
                 image.load()
 
 
+@pytest.mark.slow
 def test_nothing_is_left_of_refused_files(site, answers):
     """Rows, originals, renditions and index entries: exactly the accepted photos' (every
     test above has run: module fixtures, and this test comes last in the file)."""

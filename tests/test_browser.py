@@ -9,6 +9,8 @@ import pytest
 from gallery.config import PROJECT_ROOT
 from tests.helpers.servers import gallery, serving
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium and `gallery serve`
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 

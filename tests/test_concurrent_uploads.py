@@ -10,6 +10,8 @@ import pytest
 from tests.helpers.servers import gallery, serving
 from tests.helpers.upload_client import token_upload
 
+pytestmark = pytest.mark.slow  # `gallery serve`
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):

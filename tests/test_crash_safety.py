@@ -40,6 +40,8 @@ from tests.helpers.images import write_images
 from tests.helpers.servers import free_port, wait_until_serving
 from tests.helpers.upload_client import token_upload
 
+pytestmark = pytest.mark.slow  # imports, workers and servers killed
+
 SEED = int(os.environ.get("GALLERY_CRASH_SEED", "20261127"))
 PHOTOS = 20
 ROUNDS = 4  # kills of one import and its re-runs

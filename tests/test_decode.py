@@ -255,6 +255,7 @@ def in_child(path: Path, fmt: str, script: str = CHILD) -> subprocess.CompletedP
     return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=PROJECT)
 
 
+@pytest.mark.slow
 def test_fuzz_tiffs_cannot_take_the_parent_down(corpus_dir):
     folder = corpus_dir / "bad/pillow"
     paths = [p for p in sorted(folder.glob("*.tif")) if p.name.startswith(FUZZ_TIFFS)]
@@ -271,6 +272,7 @@ def test_fuzz_tiffs_cannot_take_the_parent_down(corpus_dir):
             )
 
 
+@pytest.mark.slow
 def test_24_megapixel_jpeg_stays_well_under_200_mb(tmp_path):
     path = tmp_path / "big.jpg"
     noise = Image.effect_noise((6000, 4000), 40)

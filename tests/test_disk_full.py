@@ -30,6 +30,8 @@ import pytest
 from tests.helpers.images import image_bytes
 from tests.helpers.upload_client import ALBUM, Site, staff_site
 
+pytestmark = pytest.mark.slow  # tmpfs mounts under `gallery serve`
+
 UPLOADS_KIB = 8192
 DATABASE_KIB = 4096
 INDEX_KIB = 2048

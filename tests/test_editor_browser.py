@@ -22,6 +22,8 @@ from tests.helpers.images import write_images
 from tests.helpers.servers import gallery as _gallery
 from tests.helpers.servers import server_errors, serving
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium and `gallery serve`
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 EDITOR = ("editor@school.lv", "editor-password-123")
 # Landscape, portrait, square, panorama, 4:3, 3:4: large enough for 320 and 640 renditions.

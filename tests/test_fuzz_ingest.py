@@ -181,6 +181,7 @@ def ingest(tmp_path_factory):
             logging.getLogger("gallery").removeHandler(errors)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=EXAMPLES,
     deadline=timedelta(seconds=2 * WORKER_TIMEOUT),

@@ -104,6 +104,7 @@ def test_the_table_covers_every_name_of_the_corpus(corpus_dir):
     assert set(_names(corpus_dir)) == set(SHOWN)
 
 
+@pytest.mark.slow
 def test_names_are_cleaned_by_the_rule(uploaded):
     for raw, photo in uploaded:
         assert photo["filename"] == _expected(raw, photo["sha256"]), raw
@@ -111,12 +112,14 @@ def test_names_are_cleaned_by_the_rule(uploaded):
     assert len(fallbacks) == 3 and all(FALLBACK.fullmatch(name) for name in fallbacks)
 
 
+@pytest.mark.slow
 def test_nothing_is_stored_under_a_name_that_was_sent(site, uploaded):
     files = [p for p in (site.data / "uploads").rglob("*") if p.is_file()]
     allowed = re.compile(r"[0-9a-f]{64}\.jpg|\d+\.jpg")  # originals by hash, renditions by size
     assert files and all(allowed.fullmatch(p.name) for p in files), files
 
 
+@pytest.mark.slow
 def test_downloads_name_the_file_exactly_with_its_real_extension(site, uploaded):
     for raw, photo in uploaded:
         answer = site.get(f"/albums/{ALBUM}/photos/{photo['id']}/original")
@@ -129,6 +132,7 @@ def test_downloads_name_the_file_exactly_with_its_real_extension(site, uploaded)
         assert plain.isascii() and plain.isprintable() and "%" not in plain, header
 
 
+@pytest.mark.slow
 def test_pages_show_names_as_text(site, uploaded):
     """The article editor's contact sheet prints file names into its HTML; the photo pages
     do not print them at all. Neither may gain an element or an attribute from a name."""
@@ -144,6 +148,8 @@ def test_pages_show_names_as_text(site, uploaded):
     _parse(site.get(f"/albums/{ALBUM}")).assert_nothing_injected()
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_the_staff_album_page_shows_names_as_text(site, uploaded, browser):
     page = browser.new_page(locale="en-US")
     dialogs: list[str] = []

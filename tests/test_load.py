@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # uploaders and visitors for ten seconds
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 

@@ -18,6 +18,8 @@ import pytest
 from tests.helpers.images import image_bytes
 from tests.helpers.upload_client import ALBUM, Site, assert_security_headers, staff_site
 
+pytestmark = pytest.mark.slow  # `gallery serve`
+
 HTML = b"<html><body><script>alert(document.domain)</script></body></html>"
 
 

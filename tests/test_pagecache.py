@@ -85,6 +85,7 @@ def test_a_kept_page_is_served_without_asking_the_database(app, client, site):
     assert statements == []
 
 
+@pytest.mark.slow
 def test_a_change_made_by_another_process_shows_at_once(app, client, site):
     (photo_id, sha256), (other_id, _other_sha) = site
     for url in visitor_urls(photo_id, sha256):

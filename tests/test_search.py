@@ -294,6 +294,7 @@ def test_a_missing_index_is_rebuilt(app, gallery):
     fresh.extensions["gallery.search"].close()
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("damage", ["toc", "segment"])
@@ -387,6 +388,7 @@ def test_the_fast_lane_ranks_as_whoosh_does(app):
     assert mine == expected
 
 
+@pytest.mark.slow
 def test_init_makes_the_index_so_the_first_import_need_not(tmp_path):
     run_gallery(tmp_path, "init")
     assert list((tmp_path / "index").glob("*.toc"))

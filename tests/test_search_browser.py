@@ -11,6 +11,8 @@ from gallery.config import PROJECT_ROOT
 from tests.helpers.images import write_image
 from tests.helpers.servers import gallery, serving
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium and `gallery serve`
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 XP_COMMENT, XP_KEYWORDS = 0x9C9C, 0x9C9E  # Windows' caption and keyword tags (UTF-16)
 

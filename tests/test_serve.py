@@ -36,6 +36,7 @@ def load_server_process():
         gc.unfreeze()
 
 
+@pytest.mark.slow
 def test_a_server_process_opens_the_visitor_pages_before_serving(photo_id):
     app, frozen = load_server_process()
     kept = {key[1] for key in app.extensions["gallery.pagecache"].items}

@@ -20,6 +20,8 @@ from gallery.core.models import Photo
 from tests.helpers.images import write_images
 from tests.helpers.servers import gallery, server_errors, serving
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium and `gallery serve`
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SIZES = [(1600, 1067), (1067, 1600), (1200, 1200), (1600, 900), (1200, 900), (900, 1350)]
 PHONE = {"width": 390, "height": 844}

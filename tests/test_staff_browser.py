@@ -21,6 +21,8 @@ from gallery.config import PROJECT_ROOT, load_config
 from tests.helpers.servers import gallery as _gallery
 from tests.helpers.servers import serving
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium and `gallery serve`
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 STAFF = ("staff@school.lv", "staff-password-123")
 ADMIN = ("admin@school.lv", "admin-password-123")

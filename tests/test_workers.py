@@ -37,6 +37,7 @@ def test_crashing_worker_refuses_its_file_and_is_replaced(pool, make_jpeg):
     _still_works(pool, make_jpeg)
 
 
+@pytest.mark.slow
 def test_runaway_worker_is_stopped_at_the_time_limit(pool, make_jpeg):
     started = time.monotonic()
     with pytest.raises(Rejected) as caught:
@@ -76,6 +77,7 @@ def test_workers_share_the_cores_out_among_their_libvips_threads():
         assert threads == max(1, cores // workers)
 
 
+@pytest.mark.slow
 def test_a_pool_stuck_on_a_dead_workers_lock_is_restarted(make_jpeg):
     """A worker killed while it holds pebble's channel lock leaves the others waiting on it
     for ever; once nothing has come back for the file time limit and a grace, the pool is
