@@ -1,4 +1,4 @@
-"""Helpers the tests (and benchmarks) import: `from tests.helpers.images import write_image`.
+"""Helpers the tests import by name: `from tests.helpers.images import write_image`.
 
 - `images`: pictures made up for tests (size, colour, format, EXIF; never two alike)
 - `apps`: an app over a data directory with its schema migrated
