@@ -3,10 +3,20 @@
 Rendition URLs name the original's hash, not a photo: a visitor may fetch one while any
 photo with those bytes is publishable (gallery.core.visibility); staff may fetch any,
 since their pages show drafts and the trash page shows trashed photos.
+
+An original goes to staff as it was uploaded, and to visitors without its GPS and other
+private metadata (gallery.ingest.strip). The visitor's copy is made on the fly, never
+stored: the changes are a few splices of the original's headers, found in about a
+millisecond and kept per process, and the bytes are streamed from the original through
+them, so a 200 MB TIFF costs no second copy on disk, nothing has to follow the original
+through trash, backup and repair, and new rules apply to every photo at once.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import bindparam, select
@@ -15,7 +25,10 @@ from sqlalchemy.orm import Session
 from gallery.core import visibility as seeing
 from gallery.core.models import Album, Photo, Rendition
 from gallery.core.storage import LocalStorage
+from gallery.ingest import strip
 from gallery.ingest.accept import EXTENSIONS
+
+log = logging.getLogger(__name__)
 
 # Built once: making the statement costs more than running it (an indexed lookup), and it
 # runs for every image of every page a visitor opens.
@@ -45,3 +58,43 @@ def original_file(storage: LocalStorage, photo: Photo) -> Path | None:
 def may_download_original(photo: Photo, viewer: seeing.Viewer) -> bool:
     """Staff always; visitors where the album offers its originals."""
     return viewer.staff or photo.album.allow_original_download
+
+
+@dataclass(frozen=True)
+class Original:
+    """The original file a request gets: as stored, or through `splices` for visitors."""
+
+    path: Path
+    splices: tuple[strip.Splice, ...] = ()
+    etag: str = ""  # the visitor's copy's own validator; "" for the file as stored
+
+    @property
+    def size(self) -> int:
+        """Bytes sent: the stored file's size, give or take what the splices change."""
+        change = sum(len(s.data) - (s.end - s.start) for s in self.splices)
+        return self.path.stat().st_size + change
+
+    def open(self) -> strip.Cleaned:
+        return strip.Cleaned(self.path, self.splices)
+
+
+def original_for(storage: LocalStorage, photo: Photo, viewer: seeing.Viewer) -> Original | None:
+    """Staff: the file as stored. Visitors: without its private metadata, or None (404)
+    when it keeps some where `strip` cannot remove it safely."""
+    path = original_file(storage, photo)
+    if path is None or viewer.staff:
+        return Original(path) if path is not None else None
+    try:
+        splices = _private_metadata(str(path), photo.format)
+    except strip.Uncleanable as exc:
+        log.warning("original %s withheld from visitors: %s", photo.sha256, exc)
+        return None
+    if not splices:
+        return Original(path)
+    return Original(path, splices, f"{photo.sha256}-visitor-{strip.RULES}")
+
+
+@functools.lru_cache(maxsize=256)
+def _private_metadata(path: str, fmt: str) -> tuple[strip.Splice, ...]:
+    # Originals are stored by hash and never change, so an answer never goes stale.
+    return strip.private_metadata(Path(path), fmt)

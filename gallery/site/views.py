@@ -7,7 +7,8 @@ drafts and private albums here too, under a banner saying who else can.
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,8 @@ from flask import (
     send_file,
     url_for,
 )
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.wsgi import wrap_file
 
 from gallery.accounts.auth import is_staff, viewer
 from gallery.catalog.albums import albums_for, seen_album
@@ -40,6 +43,7 @@ from gallery.web.pagecache import visitor_lookup, visitor_page
 bp = Blueprint("site", __name__)
 
 YEAR = 365 * 24 * 3600
+STREAM_CHUNK = 256 * 1024  # bytes read at a time from an original streamed to a visitor
 
 
 def _page(html: str) -> Response:
@@ -152,21 +156,44 @@ def _photo_page(slug: str, photo_id: int) -> str:
 
 @bp.get("/albums/<slug>/photos/<int:photo_id>/original")
 def original(slug: str, photo_id: int) -> Response:
-    """The original file, where the album offers it (staff: always)."""
+    """The original file, where the album offers it (staff: always); a visitor's copy has
+    no GPS or other private metadata (gallery.site.media decides which bytes go out)."""
     _found, photo = _photo_or_404(slug, photo_id)
-    if not media.may_download_original(photo, viewer()):
+    who = viewer()
+    if not media.may_download_original(photo, who):
         abort(404)
-    path = media.original_file(current_app.extensions["gallery.storage"], photo)
-    if path is None:
+    found = media.original_for(current_app.extensions["gallery.storage"], photo, who)
+    if found is None:
         abort(404)
     # The type comes from the sniffed format, never the name; the name only from the
     # cleaned display name, with the real format's extension (a polyglot stays an image).
-    response = send_file(path, MIMETYPES[photo.format], conditional=True)
+    mimetype = MIMETYPES[photo.format]
+    if found.splices:
+        response = _send_cleaned(found, mimetype)
+    else:
+        response = send_file(found.path, mimetype, conditional=True)
     name = download_name(photo.filename or f"{photo.sha256}", photo.format)
     response.headers["Content-Disposition"] = content_disposition(name)
     # The bytes never change but the permission may: revalidate (cheap: the ETag is stable).
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _send_cleaned(found: media.Original, mimetype: str) -> Response:
+    """Stream an original through its splices, as send_file would: length, ETag, ranges."""
+    stream = io.BufferedReader(found.open(), STREAM_CHUNK)
+    response = Response(
+        wrap_file(request.environ, stream, STREAM_CHUNK), mimetype=mimetype, direct_passthrough=True
+    )
+    response.content_length = found.size
+    response.last_modified = datetime.fromtimestamp(found.path.stat().st_mtime, UTC)
+    response.set_etag(found.etag)
+    try:
+        response.make_conditional(request.environ, True, complete_length=found.size)
+    except RequestedRangeNotSatisfiable:
+        stream.close()
+        raise
     return response
 
 
