@@ -307,6 +307,7 @@ def test_the_xmp_keeps_its_caption_and_city(site):
 
 
 @pytest.mark.corpus
+@pytest.mark.slow  # 2-3 MB phone pictures, two HEIC decodes each
 @pytest.mark.parametrize("name", CORPUS)
 def test_real_camera_files_lose_their_gps_only(site, corpus_dir, name):
     upload, get = site

@@ -13,17 +13,17 @@ streamed with a few bytes changed rather than copied.
 
 from __future__ import annotations
 
-import bisect
-import io
 import mmap
 import struct
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import heif
-from .scrub import Buffer, Write, scrub_exif, scrub_irb, scrub_xmp
+from .scrub import Buffer, scrub_exif, scrub_irb, scrub_xmp
+from .splices import Cleaned, Edits, Splice, Uncleanable, apply, spread
+
+__all__ = ["RULES", "Cleaned", "Splice", "Uncleanable", "apply", "private_metadata"]
 
 _XMP_APP1 = b"http://ns.adobe.com/xap/1.0/\x00"
 _XMP_EXTENSION = b"http://ns.adobe.com/xmp/extension/\x00"
@@ -37,64 +37,6 @@ MAX_TEXT_CHUNK = 16 * 1024 * 1024  # a compressed XMP chunk is unpacked up to th
 RULES = 1  # raise when what is removed changes: visitors' validators (ETags) change with it
 
 
-class Uncleanable(Exception):
-    """The file keeps metadata where this module cannot reach it safely."""
-
-
-@dataclass(frozen=True)
-class Splice:
-    """Bytes [start, end) of the original are replaced by `data`."""
-
-    start: int
-    end: int
-    data: bytes
-
-
-class _Edits:
-    """The changes found so far; a write that changes nothing is not kept."""
-
-    def __init__(self, original: Buffer) -> None:
-        self.original = original
-        self.splices: list[Splice] = []
-
-    def write(self, at: int, data: bytes) -> None:
-        if bytes(self.original[at : at + len(data)]) != data:
-            self.splices.append(Splice(at, at + len(data), data))
-
-    def replace(self, start: int, end: int, data: bytes) -> None:
-        self.splices.append(Splice(start, end, data))
-
-    def merged(self) -> tuple[Splice, ...]:
-        """Sorted and apart; overlapping writes (only in hostile files) laid over in order."""
-        result: list[Splice] = []
-        for splice in sorted(self.splices, key=lambda s: s.start):
-            last = result[-1] if result else None
-            if last is None or splice.start >= last.end:
-                result.append(splice)
-            elif _in_place(last) and _in_place(splice):
-                end = max(last.end, splice.end)
-                combined = bytearray(self.original[last.start : end])
-                combined[: len(last.data)] = last.data
-                combined[splice.start - last.start : splice.end - last.start] = splice.data
-                result[-1] = Splice(last.start, end, bytes(combined))
-            else:
-                raise Uncleanable("two changes of different lengths overlap")
-        return tuple(result)
-
-
-def _in_place(splice: Splice) -> bool:
-    return len(splice.data) == splice.end - splice.start
-
-
-def apply(original: bytes, splices: tuple[Splice, ...]) -> bytes:
-    """The bytes with the splices made (for small blocks; files go through `Cleaned`)."""
-    parts, done = [], 0
-    for splice in splices:
-        parts += [original[done : splice.start], splice.data]
-        done = splice.end
-    return b"".join([*parts, original[done:]])
-
-
 def private_metadata(path: Path, fmt: str) -> tuple[Splice, ...]:
     """What to change in the original so that nothing private is left; () when nothing is."""
     walker = _WALKERS[fmt]
@@ -102,7 +44,7 @@ def private_metadata(path: Path, fmt: str) -> tuple[Splice, ...]:
         if not path.stat().st_size:
             return ()
         with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            edits = _Edits(data)
+            edits = Edits(data)
             try:
                 walker(data, edits)
             except (struct.error, IndexError, ValueError) as exc:
@@ -113,7 +55,7 @@ def private_metadata(path: Path, fmt: str) -> tuple[Splice, ...]:
 # --- JPEG and MPO --------------------------------------------------------------------
 
 
-def _jpeg(data: Buffer, edits: _Edits) -> None:
+def _jpeg(data: Buffer, edits: Edits) -> None:
     """The first picture's header segments, then those of every other MPO picture."""
     extended: dict[bytes, list[tuple[int, int, int]]] = {}
     for picture in _mpo_pictures(data):
@@ -148,7 +90,7 @@ def _jpeg_segment(
     marker: int,
     begin: int,
     end: int,
-    edits: _Edits,
+    edits: Edits,
     extended: dict[bytes, list[tuple[int, int, int]]],
 ) -> None:
     head = bytes(data[begin : begin + 35])
@@ -165,7 +107,7 @@ def _jpeg_segment(
         scrub_irb(data, begin + len(_PHOTOSHOP), end, edits.write)
 
 
-def _extended_xmp(data: Buffer, chunks: list[tuple[int, int, int]], edits: _Edits) -> None:
+def _extended_xmp(data: Buffer, chunks: list[tuple[int, int, int]], edits: Edits) -> None:
     """Extended XMP is one packet cut into APP1 chunks: scrub it whole, write back in place."""
     pieces = [(begin, end - begin) for _offset, begin, end in sorted(chunks)]
     packet = b"".join(bytes(data[begin : begin + size]) for begin, size in pieces)
@@ -198,36 +140,17 @@ def _mp_offsets(data: Buffer, base: int, end: int) -> list[int]:
     return []
 
 
-def spread(pieces: list[tuple[int, int]], write: Write) -> Write:
-    """A writer for a buffer made of `pieces` (file offset, size) laid end to end."""
-    starts, position = [], 0
-    for _begin, size in pieces:
-        starts.append(position)
-        position += size
-
-    def write_spread(at: int, data: bytes) -> None:
-        while data:
-            index = bisect.bisect_right(starts, at) - 1
-            begin, size = pieces[index]
-            within = at - starts[index]
-            part = data[: size - within]
-            write(begin + within, part)
-            at, data = at + len(part), data[len(part) :]
-
-    return write_spread
-
-
 # --- PNG, WebP, GIF, TIFF, HEIF -------------------------------------------------------
 
 
-def _png(data: Buffer, edits: _Edits) -> None:
+def _png(data: Buffer, edits: Edits) -> None:
     """eXIf and XMP text chunks; each changed chunk gets its new CRC."""
     at = 8
     while at + 12 <= len(data):
         length, kind = struct.unpack_from(">I4s", data, at)
         body = bytes(data[at + 8 : at + 8 + length])
         if kind == b"eXIf":
-            local = _Edits(body)
+            local = Edits(body)
             scrub_exif(body, 6 if body.startswith(b"Exif\x00\x00") else 0, length, local.write)
             if local.splices:
                 body = apply(body, local.merged())
@@ -257,7 +180,7 @@ def _png_text(kind: bytes, body: bytes) -> bytes | None:
         compressed = bool(rest[0])
         language, translated, text = rest[2:].split(b"\x00", 2)
     packet = _inflate(text) if compressed else text
-    local = _Edits(packet)
+    local = Edits(packet)
     scrub_xmp(packet, 0, len(packet), local.write)
     if not local.splices:
         return None
@@ -276,7 +199,7 @@ def _inflate(text: bytes) -> bytes:
     return packet
 
 
-def _webp(data: Buffer, edits: _Edits) -> None:
+def _webp(data: Buffer, edits: Edits) -> None:
     at = 12
     while at + 8 <= len(data):
         kind, size = bytes(data[at : at + 4]), struct.unpack_from("<I", data, at + 4)[0]
@@ -289,7 +212,7 @@ def _webp(data: Buffer, edits: _Edits) -> None:
         at = begin + size + size % 2
 
 
-def _gif(data: Buffer, edits: _Edits) -> None:
+def _gif(data: Buffer, edits: Edits) -> None:
     """XMP application extensions: the packet is stored raw, then a "magic trailer" (a ramp
     of bytes 255 down to 0) on which a reader skipping the packet as sub-blocks lands."""
     packed = data[10]
@@ -314,11 +237,11 @@ def _gif(data: Buffer, edits: _Edits) -> None:
         at += 1
 
 
-def _tiff(data: Buffer, edits: _Edits) -> None:
+def _tiff(data: Buffer, edits: Edits) -> None:
     scrub_exif(data, 0, len(data), edits.write)
 
 
-def _heif(data: Buffer, edits: _Edits) -> None:
+def _heif(data: Buffer, edits: Edits) -> None:
     for kind, pieces in heif.metadata_items(data):
         packet = b"".join(bytes(data[begin : begin + size]) for begin, size in pieces)
         write = spread(pieces, edits.write)
@@ -331,7 +254,7 @@ def _heif(data: Buffer, edits: _Edits) -> None:
             write(0, bytes(len(packet)))
 
 
-_WALKERS: dict[str, Callable[[Buffer, _Edits], None]] = {
+_WALKERS: dict[str, Callable[[Buffer, Edits], None]] = {
     "JPEG": _jpeg,
     "PNG": _png,
     "WEBP": _webp,
@@ -339,66 +262,3 @@ _WALKERS: dict[str, Callable[[Buffer, _Edits], None]] = {
     "TIFF": _tiff,
     "HEIF": _heif,
 }
-
-
-# --- reading the result --------------------------------------------------------------
-
-
-class Cleaned(io.RawIOBase):
-    """The original read through its splices: seekable, of a known size."""
-
-    def __init__(self, path: Path, splices: tuple[Splice, ...]) -> None:
-        super().__init__()
-        self._file = path.open("rb")
-        # output parts in order: (start in the output, bytes, or a (start, end) of the file)
-        self._starts: list[int] = []
-        self._parts: list[bytes | tuple[int, int]] = []
-        self.size = done = 0
-        for splice in splices:
-            self._add((done, splice.start))
-            self._add(splice.data)
-            done = splice.end
-        self._add((done, path.stat().st_size))
-        self._position = 0
-
-    def _add(self, part: bytes | tuple[int, int]) -> None:
-        if _length(part) > 0:
-            self._starts.append(self.size)
-            self._parts.append(part)
-            self.size += _length(part)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self.size}[whence]
-        self._position = max(0, base + offset)
-        return self._position
-
-    def readinto(self, buffer) -> int:
-        if self._position >= self.size:
-            return 0
-        index = bisect.bisect_right(self._starts, self._position) - 1
-        part, within = self._parts[index], self._position - self._starts[index]
-        count = min(len(buffer), _length(part) - within)
-        if isinstance(part, bytes):
-            buffer[:count] = part[within : within + count]
-        else:
-            self._file.seek(part[0] + within)
-            count = self._file.readinto(memoryview(buffer)[:count]) or 0
-        self._position += count
-        return count
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()
-
-
-def _length(part: bytes | tuple[int, int]) -> int:
-    return len(part) if isinstance(part, bytes) else part[1] - part[0]
