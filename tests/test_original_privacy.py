@@ -21,7 +21,9 @@ import pytest
 from PIL import Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
+from tests.helpers.accounts import sign_in
 from tests.helpers.images import EXIF_IFD, GPS_IFD, exif, image_bytes, picture
+from tests.helpers.site_data import add_album, add_photo
 from tests.helpers.upload_client import multipart
 
 pillow_heif.register_heif_opener()
@@ -342,3 +344,26 @@ def test_a_range_of_the_cleaned_original(site):
         assert answer.headers["Content-Disposition"].startswith("attachment")
         assert answer.headers["Cache-Control"] == "private, no-cache"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_original_strip_cannot_clean_is_withheld_from_visitors(app, client, users, caplog):
+    """A file whose structure strip cannot follow (here an MPO index pointing past the end,
+    where a second picture with its own GPS could be) is not sent to visitors at all."""
+    session = app.extensions["gallery.db.writes"]()
+    storage = app.extensions["gallery.storage"]
+    photo = add_photo(session, add_album(session, "fest", allow_original_download=True), 1)
+    session.commit()
+    photo_id, sha = photo.id, photo.sha256
+    session.close()
+    mpf = b"MPF\x00MM\x00*\xff\xff\xff\xf0"  # the MP index's directory: 4 GB away
+    data = jpeg()
+    data = data[:2] + b"\xff\xe2" + struct.pack(">H", 2 + len(mpf)) + mpf + data[2:]
+    path = storage.original_path(sha, "jpg")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    url = f"/albums/fest/photos/{photo_id}/original"
+    assert client.get(url).status_code == 404
+    assert "withheld from visitors" in caplog.text
+    sign_in(client, *users["staff"])
+    with client.get(url) as answer:
+        assert answer.status_code == 200 and answer.get_data() == data
