@@ -9,8 +9,9 @@ becomes gallery/search/latvian_lexicon.py:
 - AJ_NOUNS: the stems of the nouns in -ājs / -āja, whose -āj- is not an adjective ending;
 - STEMS: a form's stem that differs from its noun's stem -> the noun's stem, unless that
   form's stem is also the stem of another dictionary word or of two nouns' forms.
-Without an option it prints what the lexicon does over the whole dictionary: the nouns
-whose forms all share one search form, and the nouns that share one with another noun.
+Without an option it prints what the analysis does over the whole dictionary (before issue
+17, the light stemmer alone, with the lexicon): the nouns whose forms all share one search
+form, and the nouns that share one with another noun.
 `--check` exits 1 when the committed lexicon is not what the dictionary yields.
 """
 
@@ -174,13 +175,18 @@ def main() -> None:
             raise SystemExit(f"{LEXICON} is out of date: run bench/hunspell_lv.py --write")
         print(f"{LEXICON.name} is what {args.dictionary}.dic yields")
     else:
+        from latvian_eval import BEFORE, _before_module  # bench/latvian_eval.py
+
         from gallery.search.latvian import stem
 
-        figures = family_figures(all_nouns, stem)
-        print(
-            f"{figures['nouns']:,} nouns: {figures['whole']:.1%} with one search form for "
-            f"all their forms; {figures['shared']:,} share a search form with another noun"
-        )
+        before = _before_module(BEFORE).stem
+        light = lambda w: w if is_foreign(w) else light_stem(w, frozenset())  # noqa: E731
+        for name, stemmer in [(f"before ({BEFORE})", before), ("light", light), ("kept", stem)]:
+            figures = family_figures(all_nouns, stemmer)
+            print(
+                f"{name}: of {figures['nouns']:,} nouns, {figures['whole']:.1%} have one search "
+                f"form for all their forms; {figures['shared']:,} share one with another noun"
+            )
 
 
 if __name__ == "__main__":
