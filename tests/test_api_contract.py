@@ -9,6 +9,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers.images import write_images
 from tests.helpers.servers import gallery, server_errors, serving
 
@@ -73,6 +75,7 @@ def _seed(data, tmp_path) -> tuple[str, list[int]]:
     return token.strip(), imported["imported"]
 
 
+@pytest.mark.slow  # `gallery serve` and about 45 s of requests
 def test_schemathesis_finds_no_failure(tmp_path):
     data = tmp_path / "data"
     token, photos = _seed(data, tmp_path)
