@@ -140,6 +140,7 @@ def test_ordinary_animations_pass(tmp_path, fmt):
     assert (header.width, header.height, header.frames) == (32, 24, 12)
 
 
+@pytest.mark.corpus
 def test_the_first_frames_refusal_keeps_its_words(corpus_dir):
     # the 44-byte GIF whose first frame is the bomb, as before: the picture, not a frame
     rejected = refusal(corpus_dir / "bad/pillow/decompression_bomb.gif", "GIF")

@@ -66,11 +66,13 @@ def test_every_corpus_photo_loses_its_private_tags_and_nothing_else(corpus_dir, 
     assert had_gps >= 8
 
 
+@pytest.mark.corpus
 def test_a_photo_with_nothing_private_is_left_as_it_is(make_jpeg, corpus_dir):
     assert strip.private_metadata(make_jpeg(exif={0x0112: 6, 0x010F: "Canon"}), "JPEG") == ()
     assert strip.private_metadata(corpus_dir / "photos/tiff/BSG1.tiff", "TIFF") == ()
 
 
+@pytest.mark.corpus
 def test_maker_notes_go_and_the_thumbnail_stays(corpus_dir):
     path = corpus_dir / "photos/jpg/Canon_PowerShot_S40.jpg"
     with path.open("rb") as file:
