@@ -17,8 +17,9 @@ other in this process:
 Then the cost: the time and memory each needs to get ready, and on a synthetic corpus of
 bench/search.py, captions a second through the analyzer alone (from a cold stem cache) and
 through a rebuild of the index (wall clock, and per second of the process's CPU, which
-other work on the machine disturbs less), and the p50/p95 of its visitor queries; the rounds
-alternate the order of the analyses, and the medians are printed.
+other work on the machine disturbs less), in rounds that alternate the order of the
+analyses (medians printed); and the p50/p95 of its visitor queries, each query run on
+every analysis's index in turn.
 """
 
 from __future__ import annotations
@@ -244,8 +245,9 @@ def _analysis_rate(variant: str, before_rev: str, texts: list[str]) -> float:
 
 
 def cost(variants: list[str], before_rev: str, captions: int, n_queries: int, rounds: int):
-    """Captions indexed a second, through the analyzer alone and query p50/p95 (whole
-    search) for each variant; the rounds alternate the order of the variants."""
+    """Captions a second through the analyzer alone and through a rebuild, in rounds that
+    alternate the order of the variants; then each query on every variant's index in turn
+    (so a busy moment of the machine falls on all alike): p50/p95 of the whole search."""
     root = Path(tempfile.mkdtemp(prefix="gallery-lv-cost-"))
     app = create_app({"DATA_DIR": str(root), "SEARCH_WAIT": 0})
     got: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -257,12 +259,15 @@ def cost(variants: list[str], before_rev: str, captions: int, n_queries: int, ro
         texts = synthetic.queries(session, n_queries + 20, seed, lemmas)
         all_captions = [c for (c,) in session.execute(select(Photo.caption))]
         session.rollback()
+        indexes: dict[str, SearchIndex] = {}
         for n in range(rounds):
             for variant in variants if n % 2 == 0 else variants[::-1]:
                 print(f"  round {n + 1}: {variant}", file=sys.stderr)
                 got[variant]["analysis"].append(_analysis_rate(variant, before_rev, all_captions))
                 _clear_cache(variant)
-                index = SearchIndex(
+                if variant in indexes:
+                    indexes[variant].close()
+                indexes[variant] = index = SearchIndex(
                     root / f"index-{variant}-{n}",
                     db.session_factory(writes=False),
                     analyzer=analyzer(variant, before_rev),
@@ -271,16 +276,32 @@ def cost(variants: list[str], before_rev: str, captions: int, n_queries: int, ro
                 index.rebuild().result()
                 got[variant]["rate"].append(captions / (time.perf_counter() - started))
                 got[variant]["cpu_rate"].append(captions / (time.process_time() - cpu))
-                synthetic.time_queries(index, session, texts[n_queries:])  # warm up
-                row = synthetic.time_queries(index, session, texts[:n_queries])
-                got[variant]["p50"].append(row["full_p50"])
-                got[variant]["p95"].append(row["full_p95"])
-                got[variant]["hits"].append(row["hits_median"])
-                session.rollback()
-                index.close()
+        for variant in variants:  # warm up as a running server is
+            for text in texts[n_queries:]:
+                run_search(indexes[variant], session, parse_query(text))
+        for n in range(rounds):
+            for i, text in enumerate(texts[:n_queries]):
+                for variant in variants if (n + i) % 2 == 0 else variants[::-1]:
+                    started = time.perf_counter()
+                    total = run_search(indexes[variant], session, parse_query(text)).total
+                    got[variant]["ms"].append((time.perf_counter() - started) * 1000)
+                    got[variant]["hits"].append(total)
+        session.rollback()
+        for index in indexes.values():
+            index.close()
     app.extensions["gallery.engine"].dispose()
     shutil.rmtree(root)
-    return {v: {k: statistics.median(values) for k, values in got[v].items()} for v in variants}
+    return {
+        v: {
+            "analysis": statistics.median(got[v]["analysis"]),
+            "rate": statistics.median(got[v]["rate"]),
+            "cpu_rate": statistics.median(got[v]["cpu_rate"]),
+            "p50": synthetic.percentile(got[v]["ms"], 50),
+            "p95": synthetic.percentile(got[v]["ms"], 95),
+            "hits": statistics.median(got[v]["hits"]),
+        }
+        for v in variants
+    }
 
 
 def main() -> None:
@@ -313,7 +334,10 @@ def main() -> None:
                 f"| {c['rate']:,.0f} / {c['cpu_rate']:,.0f} captions/s "
                 f"| {c['p50']:.1f} / {c['p95']:.1f} ms | {c['hits']:,.0f} |"
             )
-        print(f"\n(medians of {args.rounds} rounds; {args.captions:,} synthetic captions)")
+        print(
+            f"\n({args.captions:,} synthetic captions; rates: medians of {args.rounds} rounds; "
+            f"queries: {args.queries} x {args.rounds} on each index)"
+        )
 
 
 if __name__ == "__main__":
