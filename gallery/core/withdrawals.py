@@ -33,7 +33,18 @@ from gallery.core.models import VisitorWithdrawals
 
 # Nothing of these is ever in a visitor's page (accounts, sign-in limits, the audit trail).
 UNSEEN_TABLES = frozenset(
-    {"users", "api_tokens", "login_attempts", "audit_events", "visitor_withdrawals"}
+    {
+        "users",
+        "api_tokens",
+        "login_attempts",
+        "user_sessions",
+        "password_resets",
+        "recovery_codes",
+        "sso_provider",
+        "sso_domains",
+        "audit_events",
+        "visitor_withdrawals",
+    }
 )
 # Columns whose change hides nothing: the time of any edit, and the numbers of an album's
 # photos (renumbered by time as uploads arrive: every photo stays as visible as it was).
