@@ -16,11 +16,12 @@ import zipfile
 from datetime import date
 
 import pytest
-from conftest import migrated_app, sign_in
 from PIL import Image
 from sqlalchemy import select
 
 from gallery.core.models import Album, Article, ArticlePhoto, Photo
+from tests.helpers.accounts import sign_in
+from tests.helpers.apps import migrated_app
 
 STATES = ("draft", "private", "unlisted", "public", "trashed")
 KINDS = ("ok", "no_public", "trashed")
