@@ -40,8 +40,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", "", "Key that signs session cookies; empty: made once in DATA_DIR."),
     Setting("LANGUAGE", "lv", "Interface language when the browser states no preference (lv, en)."),
     Setting("COOKIE_SECURE", False, "Send the session cookie over HTTPS only (set behind TLS)."),
-    Setting("LOGIN_MAX_FAILURES", 5, "Failed sign-ins per account or address before a pause."),
+    Setting(
+        "LOGIN_MAX_FAILURES", 5, "Failed sign-ins per account and address pair before a pause."
+    ),
+    Setting(
+        "LOGIN_MAX_FAILURES_PER_ADDRESS",
+        50,
+        "Failed sign-ins from one address, any accounts, before it is paused (a school's NAT).",
+    ),
     Setting("LOGIN_PAUSE_MINUTES", 15, "How long sign-in stays paused after too many failures."),
+    Setting("SESSION_IDLE_MINUTES", 120, "A signed-in session unused this many minutes ends."),
+    Setting("SESSION_MAX_HOURS", 12, "A signed-in session ends this many hours after sign-in."),
+    Setting("PASSWORD_RESET_HOURS", 24, "Hours an admin's one-time password reset link works."),
+    Setting(
+        "ADMIN_2FA_REQUIRED",
+        False,
+        "Admins must set up two-factor sign-in (TOTP) before the staff pages let them in.",
+    ),
     Setting("MAX_UPLOAD_BYTES", 200 * 1024 * 1024, "Largest file accepted, in bytes."),
     Setting("MAX_PIXELS", 100_000_000, "Most pixels in a picture; anything above is a bomb."),
     Setting("MAX_FRAMES", 500, "Most frames accepted in an animated GIF, WebP or PNG."),

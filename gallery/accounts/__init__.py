@@ -1,17 +1,22 @@
-"""Accounts: users and roles, sign-in and sessions, API tokens, CSRF protection.
+"""Accounts: users and roles, sign-in and its limits, server-side sessions, passwords and
+reset links, two-factor sign-in, single sign-on, API tokens, CSRF protection.
 
 `auth` tells the other capabilities who is asking (`current_user`, `is_staff`,
-`require_role`); `users` holds the rules; `views` and `cli` are the ways in.
+`require_role`); `users`, `passwords`, `sessions`, `limits`, `totp` and `sso` hold the
+rules; `views`, `account_views`, `sso_views` and `cli` are the ways in.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from gallery.accounts import auth, cli, views
+from gallery.accounts import account_views, auth, cli, sso_views, views
 
 
 def init_app(app: Flask) -> None:
     auth.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(account_views.bp)
+    app.register_blueprint(sso_views.bp)
     app.cli.add_command(cli.users)
+    app.cli.add_command(cli.sso_group)

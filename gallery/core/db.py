@@ -104,6 +104,15 @@ def reads_only() -> None:
     g.db_reads_only = True
 
 
+def writes_after_all() -> None:
+    """Say that this safe-method request writes after all (the provider's redirect back to a
+    sign-in): from now on its session is a writer's, which takes the lock when it begins."""
+    g.db_reads_only = False
+    reader = g.pop("db_session", None)
+    if reader is not None:
+        reader.close()
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
