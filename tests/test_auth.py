@@ -109,3 +109,13 @@ def test_a_token_use_is_noted_to_the_minute(app, client, runner, users):
     # Within the minute no second write: reads with a token never queue behind writers.
     assert client.get("/api/v1/me", headers=headers).status_code == 200
     assert last_used() == noted
+
+
+def test_next_with_a_backslash_or_control_character_is_no_redirect_either(client, users):
+    """Browsers read `/\\host` as `//host`, and drop tabs and newlines from URLs."""
+    email, password = users["staff"]
+    for target in ("/\\evil.example/", "/\t/evil.example/", "/\n/evil.example/"):
+        data = {"email": email, "password": password, "csrf_token": csrf_of(client)}
+        response = client.post("/login", query_string={"next": target}, data=data)
+        assert response.status_code == 302, target
+        assert response.location.endswith("/staff/"), (target, response.location)
