@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 
 import pytest
 from conftest import csrf_of, migrated_app, sign_in
@@ -22,7 +21,7 @@ SIZES = [(900, 600), (600, 900), (700, 700)]
 def app(tmp_path_factory):
     """One app for the module: photos are imported once, each test writes its own articles."""
     root = tmp_path_factory.mktemp("article-api")
-    with migrated_app(root / "data", WORKERS=1) as app:
+    with migrated_app(root / "data", WORKERS=1, LANGUAGE="en") as app:
         runner = app.test_cli_runner()
         for role in ("editor", "staff"):
             args = ["users", "add", f"{role}@school.lv", "--role", role, "--password-stdin"]
@@ -253,10 +252,28 @@ def test_new_article_form_opens_the_editor(client, users, album):
     assert 'href="/articles/atvertas-durvis/export.html"' in html
     assert 'href="/albums/fest/contact-sheet.pdf"' in html
     assert "<script>" not in html and " onclick=" not in html  # CSP: scripts from files only
-    texts = json.loads(unescape(re.search(r'data-texts="([^"]*)"', html).group(1)))
-    assert texts["publish"] == "Publish"
-    refused = client.post("/staff/articles/", data={**form, "album": "nope"})
-    assert refused.status_code == 302 and refused.location.endswith("/staff/articles/")
+    # The scripts' words come as a JSON data block (not a script), in the reader's language.
+    block = re.search(r'<script type="application/json" id="js-texts">(.*?)</script>', html, re.S)
+    texts = json.loads(block.group(1))
+    assert texts["lang"] == "en" and texts["texts"]["Publish"] == "Publish"
+    latvian = client.get(created.location, headers={"Accept-Language": "lv"}).get_data(as_text=True)
+    block = re.search(
+        r'<script type="application/json" id="js-texts">(.*?)</script>', latvian, re.S
+    )
+    words = json.loads(block.group(1))
+    assert words["plural"] == "lv" and words["texts"]["Publish"] == "Publicēt"
+    assert words["texts"]["%(num)d photo"] == [
+        "%(num)d fotogrāfija",
+        "%(num)d fotogrāfijas",
+        "%(num)d fotogrāfiju",
+    ]
+    # A refused form comes back filled in, with the reason in the reader's language.
+    refused = client.post(
+        "/staff/articles/", data={**form, "album": "nope"}, headers={"Accept-Language": "en"}
+    )
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "there is no album &#39;nope&#39;" in html and 'value="Atvērtās durvis"' in html
 
 
 def test_picker_shows_where_photos_are_used(client, editor, album):

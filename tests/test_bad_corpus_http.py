@@ -138,7 +138,7 @@ def test_zips_report_each_entry_or_are_refused_whole(site, corpus_dir):
 def test_a_file_over_the_size_limit_is_a_413(tmp_path):
     """The corpus has no file too big by its bytes alone: here is one, just over a small
     limit, and one over the request's own limit too (the limit plus room for the form)."""
-    with migrated_app(tmp_path / "data", MAX_UPLOAD_BYTES=4096) as app:
+    with migrated_app(tmp_path / "data", MAX_UPLOAD_BYTES=4096, LANGUAGE="en") as app:
         token = set_up(app)
         refusals = {
             5000: ("too_large", "the file is larger than the limit of"),  # the upload's check

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, current_app
 
 from gallery.accounts.auth import actor, is_staff, require_role, viewer
 from gallery.articles import schemas
 from gallery.articles.body import normalize_label
 from gallery.articles.edit import (
+    NOT_A_LABEL,
     album_named,
     assign_label,
     create_article,
@@ -35,6 +36,7 @@ from gallery.core import audit
 from gallery.core import visibility as seeing
 from gallery.core.db import get_session
 from gallery.core.errors import InvalidInput, NotFound
+from gallery.core.messages import N_
 from gallery.core.models import Article, Photo
 from gallery.web.contract import Id, operation
 
@@ -52,7 +54,7 @@ def _config(name: str) -> Any:
 def _seen_article(slug: str) -> Article:
     article = visible_article(get_session(), slug, staff=is_staff())
     if article is None:
-        raise NotFound(f"no article {slug!r}")
+        raise NotFound(N_("no article '%(slug)s'"), slug=slug)
     return article
 
 
@@ -78,11 +80,11 @@ def api_layout(slug: schemas.ArticleSlug, query: schemas.Size) -> dict[str, Any]
     width = size.get("width", _config("ARTICLE_WIDTH"))
     gap = size.get("gap", _config("ARTICLE_GAP"))
     if gap > width:
-        raise InvalidInput("the gap must not be wider than the column")
+        raise InvalidInput(N_("the gap must not be wider than the column"))
     try:
         rows = layout_for(article, width, gap, visitor=not is_staff())
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+        raise InvalidInput(N_("the rows cannot be laid out: %(why)s"), why=str(exc)) from None
     return layout_dict(article, rows, width, gap)
 
 
@@ -92,7 +94,7 @@ def api_photo_usage(photo_id: Id) -> schemas.PhotoUsage:
     """The articles a photo is used in (visitors: published ones, of a photo they may see)."""
     session, who = get_session(), viewer()
     if not seeing.may_see_photo(session.get(Photo, photo_id), who):
-        raise NotFound(f"no photo {photo_id}")
+        raise NotFound(N_("no photo %(id)s"), id=photo_id)
     used = articles_using(session, [photo_id], published_only=not who.staff).get(photo_id, [])
     articles = [{"slug": a.slug, "title": a.title} for a in used]
     return schemas.PhotoUsage.model_validate({"photo_id": photo_id, "articles": articles})
@@ -166,9 +168,9 @@ def api_unassign(slug: schemas.ArticleSlug, label: schemas.Label) -> dict[str, A
     session, article = get_session(), _editable(slug)
     clean = normalize_label(label)
     if clean is None:
-        raise InvalidInput(f"{label!r} is not a label like 7 or 8a")
+        raise InvalidInput(NOT_A_LABEL, label=label)
     if clean not in article.assignments():
-        raise NotFound(f"{clean} is not assigned in {slug!r}")
+        raise NotFound(N_("%(label)s is not assigned in '%(slug)s'"), label=clean, slug=slug)
     unassign_label(session, article, clean)
     audit.commit(session, actor(), "article.unlabel", article, label=clean)
     return _answer(article)
@@ -186,5 +188,5 @@ def _answer(article: Article) -> dict[str, Any]:
 def _editable(slug: str) -> Article:
     article = Article.by_slug(get_session(), slug)
     if article is None:
-        abort(404, f"no article {slug!r}")
+        raise NotFound(N_("no article '%(slug)s'"), slug=slug)
     return article

@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+from gallery.core.errors import InvalidInput
+from gallery.core.messages import N_, Message
 
 # At most three digits: a line reading "2019" is a year in the text, not photo 2019.
 LABEL = re.compile(r"[0-9]{1,3}[a-z]?", re.IGNORECASE)
@@ -35,14 +38,19 @@ Block = Paragraph | Row
 
 @dataclass(frozen=True)
 class Problem:
-    """Something the editor must see: a code for programs, a message for people."""
+    """Something the editor must see: a code for programs, words for people."""
 
     code: str
-    message: str
+    words: Message
     label: str | None = None
 
+    @property
+    def message(self) -> str:
+        """The words in English (the command line, the API)."""
+        return str(self.words)
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"code": self.code, "message": self.message, "label": self.label}
 
 
 @dataclass(frozen=True)
@@ -143,7 +151,8 @@ class Crop:
             return None
         unknown = set(data) - {"x", "y", "w", "h", "aspect", "fx", "fy"}
         if unknown:
-            raise ValueError(f"unknown crop fields: {', '.join(sorted(unknown))}")
+            names = ", ".join(sorted(unknown))
+            raise InvalidInput(N_("unknown crop fields: %(names)s"), names=names)
         crop = cls(**{key: float(value) for key, value in data.items()})
         crop.check()
         return crop
@@ -151,11 +160,11 @@ class Crop:
     def check(self) -> None:
         if self.aspect is not None:
             if not 0.1 <= self.aspect <= 10 or not (0 <= self.fx <= 1 and 0 <= self.fy <= 1):
-                raise ValueError("a crop's aspect must be 0.1-10 and its focal point 0-1")
+                raise InvalidInput(N_("a crop's aspect must be 0.1-10 and its focal point 0-1"))
             return
         inside = self.x >= 0 and self.y >= 0 and self.x + self.w <= 1 + 1e-9
         if not (inside and self.y + self.h <= 1 + 1e-9 and min(self.w, self.h) >= _MIN_CROP):
-            raise ValueError("a crop rectangle must lie inside the photo (fractions 0-1)")
+            raise InvalidInput(N_("a crop rectangle must lie inside the photo (fractions 0-1)"))
 
     def to_dict(self) -> dict:
         if self.aspect is not None:
@@ -193,7 +202,11 @@ def find_problems(
     placed = placed_labels(blocks)
     found = [*_row_problems(blocks, max_row), *_label_problems(placed, assigned)]
     found += [
-        Problem("unplaced", f"{label} is assigned a photo but stands in no row", label)
+        Problem(
+            "unplaced",
+            _said(N_("%(label)s is assigned a photo but stands in no row"), label=label),
+            label,
+        )
         for label in assigned
         if label not in placed
     ]
@@ -204,8 +217,16 @@ def _row_problems(blocks: Sequence[Block], max_row: int) -> list[Problem]:
     return [
         Problem(
             "row_too_wide",
-            f"row {n} ({' '.join(row.labels)}) has {len(row.labels)} photos; "
-            f"more than {max_row} are too small to read",
+            _said(
+                N_(
+                    "row %(row)s (%(labels)s) has %(count)s photos; "
+                    "more than %(max)s are too small to read"
+                ),
+                row=n,
+                labels=" ".join(row.labels),
+                count=len(row.labels),
+                max=max_row,
+            ),
         )
         for n, row in enumerate(rows(blocks), start=1)
         if len(row.labels) > max_row
@@ -218,17 +239,23 @@ def _label_problems(
     found = []
     for label, count in Counter(placed).items():
         if count > 1:
-            found.append(Problem("duplicate_label", f"{label} stands in {count} places", label))
+            places = _said(N_("%(label)s stands in %(count)s places"), label=label, count=count)
+            found.append(Problem("duplicate_label", places, label))
         facts = assigned.get(label)
         if facts is None:
-            found.append(Problem("unknown_label", f"{label} is not assigned a photo", label))
+            unknown = _said(N_("%(label)s is not assigned a photo"), label=label)
+            found.append(Problem("unknown_label", unknown, label))
             continue
         if not facts.visible:
-            message = f"{label} (photo {facts.number}) is not public: visitors will not see it"
-            found.append(Problem("hidden_photo", message, label))
+            text = N_("%(label)s (photo %(number)s) is not public: visitors will not see it")
+            found.append(
+                Problem("hidden_photo", _said(text, label=label, number=facts.number), label)
+            )
         if not facts.alt_text.strip():
-            message = f"{label} (photo {facts.number}) has no alt text"
-            found.append(Problem("missing_alt", message, label))
+            text = N_("%(label)s (photo %(number)s) has no alt text")
+            found.append(
+                Problem("missing_alt", _said(text, label=label, number=facts.number), label)
+            )
     return found
 
 
@@ -244,8 +271,34 @@ def _same_photo_problems(
             continue
         key = (facts.photo_id, facts.crop)
         if key in seen:
-            message = f"{seen[key]} and {label} show photo {facts.number} the same way"
-            found.append(Problem("same_photo", message + ": crop or reassign one", label))
+            text = N_(
+                "%(first)s and %(label)s show photo %(number)s the same way: crop or reassign one"
+            )
+            same = _said(text, first=seen[key], label=label, number=facts.number)
+            found.append(Problem("same_photo", same, label))
         else:
             seen[key] = label
     return found
+
+
+def _said(text: str, **values: object) -> Message:
+    return Message(text, values)
+
+
+# Letters only Latvian writes, and its commonest short words: enough to tell a Latvian
+# article from an English one (the only two the interface speaks).
+_LATVIAN_LETTERS = set("āčēģīķļņšūžĀČĒĢĪĶĻŅŠŪŽ")
+_LATVIAN_WORDS = {"un", "ar", "uz", "par", "no", "ir", "kā", "arī", "bet", "kas", "tika", "gada"}
+_ENGLISH_WORDS = {"the", "and", "of", "to", "in", "is", "was", "with", "for", "on", "at", "by"}
+
+
+def text_language(text: str) -> str:
+    """ "lv" or "en": the language a text is written in, by its letters and commonest words
+    (names with Latvian letters in an English text do not outweigh its words)."""
+    words = re.findall(r"\w+", text.lower())
+    latvian = (
+        sum(word in _LATVIAN_WORDS for word in words)
+        + sum(any(ch in _LATVIAN_LETTERS for ch in word) for word in words) / 2
+    )
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    return "en" if english > latvian else "lv"

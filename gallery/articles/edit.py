@@ -24,10 +24,12 @@ from gallery.articles.body import (
 from gallery.catalog.albums import SLUG
 from gallery.core import visibility as seeing
 from gallery.core.errors import InvalidInput
+from gallery.core.messages import N_
 from gallery.core.models import Album, Article, ArticlePhoto, Photo, utcnow
 from gallery.core.states import ArticleStatus, choices
 
 ARTICLE_FIELDS = ("title", "body", "status", "album")  # what edit_article may change
+NOT_A_LABEL = N_("'%(label)s' is not a label like 7 or 8a")
 _SLUG_WORDS = 8  # a slug made from a title keeps its first words, not the whole sentence
 
 
@@ -58,11 +60,12 @@ def create_article(
 ) -> Article:
     """A new draft; labels in the body get the album's photos of the same number."""
     if not SLUG.match(slug):
-        raise InvalidInput(f"article slug {slug!r} must use lowercase letters, digits and hyphens")
+        text = N_("article slug '%(slug)s' must use lowercase letters, digits and hyphens")
+        raise InvalidInput(text, slug=slug)
     if Article.by_slug(session, slug):
-        raise InvalidInput(f"an article with the slug {slug!r} already exists")
+        raise InvalidInput(N_("an article with the slug '%(slug)s' already exists"), slug=slug)
     if not title.strip():
-        raise InvalidInput("the title must not be empty")
+        raise InvalidInput(N_("the title must not be empty"))
     article = Article(slug=slug, title=title.strip(), author=author.strip(), album=album)
     session.add(article)
     update_body(session, article, body)
@@ -114,14 +117,15 @@ def assign_label(
     """Point a label at a photo of any album, with an optional crop and caption override."""
     clean = normalize_label(label)
     if clean is None:
-        raise InvalidInput(f"{label!r} is not a label like 7 or 8a")
+        raise InvalidInput(NOT_A_LABEL, label=label)
     photo = session.get(Photo, photo_id)
     if photo is None:
-        raise InvalidInput(f"there is no photo {photo_id}")
+        raise InvalidInput(N_("there is no photo %(id)s"), id=photo_id)
     try:
         checked = Crop.from_dict(crop)
     except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"crop of {clean}: {exc}") from None
+        why = exc.words if isinstance(exc, InvalidInput) else str(exc)
+        raise InvalidInput(N_("crop of %(label)s: %(why)s"), label=clean, why=why) from None
     assigned = article.assignments().get(clean)
     if assigned is None:
         assigned = ArticlePhoto(label=clean)
@@ -138,13 +142,13 @@ def edit_article(session: Session, article: Article, changes: Mapping[str, str |
     album first, so that labels new in the body mean its photos."""
     unknown = set(changes) - set(ARTICLE_FIELDS)
     if unknown:
-        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}")
+        raise InvalidInput(N_("unknown fields: %(names)s"), names=", ".join(sorted(unknown)))
     if "album" in changes:
         change_album(session, article, album_named(session, changes["album"]))
     if "title" in changes:
         title = (changes["title"] or "").strip()
         if not title:
-            raise InvalidInput("the title must not be empty")
+            raise InvalidInput(N_("the title must not be empty"))
         article.title = title
     if "body" in changes:
         update_body(session, article, changes["body"] or "")
@@ -159,7 +163,7 @@ def album_named(session: Session, slug: str | None) -> Album | None:
         return None
     album = Album.by_slug(session, slug)
     if not seeing.may_see_album(album, seeing.STAFF):
-        raise InvalidInput(f"there is no album {slug!r}")
+        raise InvalidInput(N_("there is no album '%(slug)s'"), slug=slug)
     return album
 
 
@@ -192,7 +196,7 @@ def unassign_label(session: Session, article: Article, label: str) -> None:
 def set_status(article: Article, status: str) -> Article:
     """Draft or published; publishing dates an undated article today."""
     if status not in set(ArticleStatus):
-        raise InvalidInput(f"status must be one of {choices(ArticleStatus)}")
+        raise InvalidInput(N_("status must be one of %(choices)s"), choices=choices(ArticleStatus))
     article.status = ArticleStatus(status)
     if article.status == ArticleStatus.PUBLISHED and article.published_on is None:
         article.published_on = date.today()

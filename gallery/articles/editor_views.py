@@ -2,15 +2,15 @@
 
 The pages are thin: the editor's scripts (static/staff/editor/) write through the article
 API (/api/v1/articles...) and redraw from its answers; this module renders the pages, the
-contact-sheet picker of an album (as an HTML fragment the editor swaps in) and the texts
-the scripts show, translated here so that one catalog holds them all.
+contact-sheet picker of an album (as an HTML fragment the editor swaps in). The scripts'
+texts come from the one catalog too (gallery.web.i18n.js_texts).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from gallery.accounts.auth import actor, require_role
@@ -24,7 +24,7 @@ from gallery.core.db import get_session
 from gallery.core.errors import InvalidInput
 from gallery.core.media import rendition_url
 from gallery.core.models import Album, Article, Photo
-from gallery.web.i18n import gettext
+from gallery.web.i18n import translate
 
 bp = Blueprint("editor", __name__, url_prefix="/staff/articles")
 
@@ -32,13 +32,19 @@ bp = Blueprint("editor", __name__, url_prefix="/staff/articles")
 @bp.get("/")
 @require_role("editor")
 def index() -> str:
+    return _index_page()
+
+
+def _index_page(form: dict[str, str] | None = None, error: str = "") -> str:
     articles = articles_by_change(get_session())
-    return render_template("staff/articles.html", articles=articles, albums=_albums())
+    return render_template(
+        "staff/articles.html", articles=articles, albums=_albums(), form=form or {}, error=error
+    )
 
 
 @bp.post("/")
 @require_role("editor")
-def create() -> Response:
+def create() -> Response | tuple[str, int]:
     session, form = get_session(), request.form
     title = form.get("title", "").strip()
     try:
@@ -46,8 +52,8 @@ def create() -> Response:
         slug = form.get("slug", "").strip() or unused_slug(session, slugify(title))
         article = create_article(session, slug, title, album=album)
     except InvalidInput as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("editor.index"))
+        session.rollback()
+        return _index_page(form.to_dict(), translate(exc.words)), 400
     audit.commit(session, actor(), "article.create", article, album=album and album.slug)
     return redirect(url_for("editor.edit", slug=article.slug))
 
@@ -62,7 +68,6 @@ def edit(slug: str) -> str:
         article=article,
         albums=_albums(),
         picker=_picker_context(article, album),
-        texts=editor_texts(),
         max_row=current_app.config["ARTICLE_MAX_ROW"],
     )
 
@@ -93,49 +98,3 @@ def thumb_url(photo: Photo) -> str:
     """The smallest rendition (the 320 px one), for contact-sheet thumbnails."""
     ladder = sorted(photo.renditions, key=lambda r: r.width)
     return rendition_url(photo.sha256, ladder[0].name, ladder[0].format) if ladder else ""
-
-
-def editor_texts() -> dict[str, str]:
-    """What the editor's scripts say, in the reader's language (`%(name)s` filled in JS)."""
-    return {
-        "saved": gettext("Saved."),
-        "saving": gettext("Saving…"),
-        "unsaved": gettext("Unsaved changes"),
-        "failed": gettext("Not done: %(message)s"),
-        "draft": gettext("draft"),
-        "published": gettext("published"),
-        "publish": gettext("Publish"),
-        "unpublish": gettext("Unpublish"),
-        "nowPublished": gettext("The article is published."),
-        "nowDraft": gettext("The article is a draft again."),
-        "albumChanged": gettext("The labels now mean the photos of %(album)s."),
-        "labelShows": gettext("Label %(label)s shows photo %(number)s of %(album)s."),
-        "labelForgotten": gettext("Label %(label)s no longer shows a photo."),
-        "cropSaved": gettext("The crop and caption of %(label)s are saved."),
-        "rowInserted": gettext("The row %(labels)s is in the text."),
-        "rowEmpty": gettext("Click photos to build a row."),
-        "noLabel": gettext("Type a label like 7 or 8a."),
-        "boxName": gettext("Label %(label)s: crop and caption"),
-        "noPhoto": gettext("%(label)s: no photo"),
-        "dialogTitle": gettext("Label %(label)s: photo %(number)s of %(album)s"),
-        "hereAs": gettext("In this article as %(labels)s"),
-        "problemCount": gettext("(%(count)s)"),
-        "layoutError": gettext("The rows cannot be drawn: %(message)s"),
-        "problem.unknown_label": gettext(
-            "%(label)s has no photo: pick one below, or fix the number in the text"
-        ),
-        "problem.duplicate_label": gettext("%(label)s stands in more than one place"),
-        "problem.unplaced": gettext("%(label)s has a photo but stands in no row"),
-        "problem.row_too_wide": gettext(
-            "The row %(label)s has more than %(max)s photos: they get too small to read"
-        ),
-        "problem.missing_alt": gettext(
-            "%(label)s: the photo has no alt text (add it on the album page)"
-        ),
-        "problem.hidden_photo": gettext(
-            "%(label)s: visitors may not see this photo (album not public, or no consent)"
-        ),
-        "problem.same_photo": gettext(
-            "%(label)s shows the same photo as another label, the same way: crop or reassign one"
-        ),
-    }

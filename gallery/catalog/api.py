@@ -39,11 +39,14 @@ from gallery.catalog.schemas import (
 from gallery.core import audit
 from gallery.core import visibility as seeing
 from gallery.core.db import get_session
+from gallery.core.errors import NotFound
+from gallery.core.messages import N_, Message
 from gallery.core.models import Album, Photo
 from gallery.ingest.errors import DISK_FULL, STATUS
 from gallery.ingest.pipeline import Outcome
 from gallery.web.contract import Id, operation
 from gallery.web.errors import error_response
+from gallery.web.i18n import translate
 
 bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
@@ -140,7 +143,8 @@ def album_upload(slug: AlbumSlug) -> Response | tuple[Any, int]:
     album = _staff_album(slug)
     upload = request.files.get("file")
     if upload is None:
-        return error_response(400, "no_file", "send the photo in a multipart field named 'file'")
+        no_file = Message(N_("send the photo in a multipart field named 'file'"))
+        return error_response(400, "no_file", no_file)
     get_session().commit()  # free the write lock: the import commits in its own sessions
     outcomes = imports.import_upload(album.id, upload, actor())
     if len(outcomes) == 1 and not outcomes[0].label.count("!/"):
@@ -196,8 +200,11 @@ def photos_bulk_update(body: BulkEdit) -> PhotoList:
     session = get_session()
     chosen = [_staff_photo(i) for i in body.ids]
     clean = photos.apply_changes(chosen, body.set.model_dump())
-    for photo in chosen:
-        audit.record(session, actor(), "photo.update", photo, **_loggable(clean))
+    # One event for the one action, however many photos it touched.
+    ids = [photo.id for photo in chosen]
+    audit.record(
+        session, actor(), "photos.update", None, count=len(ids), ids=ids, **_loggable(clean)
+    )
     session.commit()
     return PhotoList(photos=[photo_model(p, staff=True) for p in chosen])
 
@@ -278,7 +285,7 @@ def _staff_album(slug: str) -> Album:
 def _staff_photo(photo_id: int) -> Photo:
     photo = get_session().get(Photo, photo_id)
     if photo is None or not seeing.may_see_photo(photo, seeing.STAFF):
-        abort(404, f"no photo {photo_id}")
+        raise NotFound(N_("no photo %(id)s"), id=photo_id)
     return photo
 
 
@@ -288,19 +295,20 @@ def _single_upload(outcome: Outcome) -> Response | tuple[PhotoAnswer, int]:
         assert photo is not None  # the import has just committed it
         return PhotoAnswer(photo=photo_model(photo, staff=True)), 201
     if outcome.status == "duplicate":
-        message = "this photo is already in the album"
+        message = Message(N_("this photo is already in the album"))
         return error_response(409, "duplicate", message, photo_id=outcome.photo_id)
     assert outcome.code is not None and outcome.error is not None  # a refusal says why
-    return error_response(STATUS[outcome.code], outcome.code, outcome.error)
+    return error_response(STATUS[outcome.code], outcome.code, outcome.words or outcome.error)
 
 
 def _batch_upload(outcomes: list[Outcome]) -> Response | tuple[UploadReport, int]:
     """A zip's report: 201 when it added photos, 200 when it added none (all duplicates or
     refused); 507 when the disk filled up, naming the photos stored before it did."""
     session = get_session()
-    report = imports.import_report(outcomes)
+    report = imports.import_report(outcomes, say=translate)
     if any(o.code == "disk_full" for o in outcomes):
-        return error_response(507, "disk_full", DISK_FULL, imported=report["imported"])
+        full = Message(DISK_FULL)
+        return error_response(507, "disk_full", full, imported=report["imported"])
     imported = [session.get(Photo, photo_id) for photo_id in report["imported"]]
     answer = UploadReport(
         photos=[photo_model(p, staff=True) for p in imported if p is not None],

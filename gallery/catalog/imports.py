@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from gallery.catalog import photos
 from gallery.core import audit, db, events
+from gallery.core.messages import Message
 from gallery.core.models import Album
 from gallery.ingest.errors import DISK_FULL, is_disk_full
 from gallery.ingest.pipeline import Importer, IngestSettings, Outcome
@@ -81,7 +82,8 @@ def import_upload(album_id: int, upload: FileStorage, user: str) -> list[Outcome
     try:
         if not _spool(upload, temp):
             label = upload.filename or "upload"
-            return [Outcome(label, "rejected", code="disk_full", error=DISK_FULL)]
+            full = Message(DISK_FULL)
+            return [Outcome(label, "rejected", code="disk_full", error=str(full), words=full)]
         sources = expand([temp], zip_limits(current_app.config))
         named = (_named(source, temp, upload.filename or "") for source in sources)
         outcomes = import_sources(album_id, named, web_pool(), user=user)
@@ -92,14 +94,14 @@ def import_upload(album_id: int, upload: FileStorage, user: str) -> list[Outcome
 
 
 def _audit_uploads(album_id: int, outcomes: list[Outcome], user: str) -> None:
-    """One audit event per photo an upload added (the photos are committed already)."""
+    """One audit event for the photos an upload added, however many (a zip's), with their
+    count and ids (the photos are committed already)."""
     imported = [o.photo_id for o in outcomes if o.status == "imported"]
     if not imported:
         return
     with db.session_factory()() as session, session.begin():
         album = session.get(Album, album_id)
-        for photo_id in imported:
-            audit.record(session, user, "photo.upload", album, photo=photo_id)
+        audit.record(session, user, "photo.upload", album, count=len(imported), ids=imported)
 
 
 def _spool(upload: FileStorage, temp: Path) -> bool:
@@ -135,15 +137,16 @@ def web_pool() -> WorkerPool:
     return pool
 
 
-def import_report(outcomes: list[Outcome]) -> dict:
-    """The `--json` shape of DESIGN.md."""
+def import_report(outcomes: list[Outcome], say: Callable[[Message], str] = str) -> dict:
+    """The `--json` shape of DESIGN.md; `say` puts a refusal in words (English by default,
+    the request's language for the API)."""
     return {
         "imported": [o.photo_id for o in outcomes if o.status == "imported"],
         "duplicates": [
             {"path": o.label, "photo_id": o.photo_id} for o in outcomes if o.status == "duplicate"
         ],
         "rejected": [
-            {"path": o.label, "code": o.code, "error": o.error}
+            {"path": o.label, "code": o.code, "error": say(o.words) if o.words else o.error}
             for o in outcomes
             if o.status == "rejected"
         ],

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from gallery.core.errors import InvalidInput
+from gallery.core.messages import N_, N_plural
 from gallery.core.models import Album, Photo
 from gallery.core.states import Consent, Status
 
@@ -23,7 +24,8 @@ def clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     may not be edited or a bad value is refused whole. The API's model checks the types."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise InvalidInput(f"these fields cannot be edited: {', '.join(sorted(unknown))}")
+        names = ", ".join(sorted(unknown))
+        raise InvalidInput(N_("these fields cannot be edited: %(names)s"), names=names)
     clean: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "keywords":
@@ -64,7 +66,7 @@ def reorder(session: Session, album: Album, photo_ids: list[int]) -> None:
     """Number the album's active photos 1..n in the given order (all of them, once each)."""
     photos = {p.id: p for p in album_photos(session, album)}
     if sorted(photo_ids) != sorted(photos):
-        raise InvalidInput("the new order must list every photo of the album exactly once")
+        raise InvalidInput(N_("the new order must list every photo of the album exactly once"))
     trashed = album_photos(session, album, status=Status.TRASHED)
     album.custom_order = True
     _renumber(session, [photos[i] for i in photo_ids] + trashed)
@@ -97,7 +99,11 @@ def _renumber(session: Session, ordered: list[Photo]) -> None:
 def _text(name: str, value: str) -> str:
     value = "".join(ch for ch in value if ch.isprintable() or ch in "\n\t").strip()
     if len(value) > MAX_TEXT:
-        raise InvalidInput(f"{name} is longer than {MAX_TEXT} characters")
+        too_long = N_plural(
+            "%(field)s is longer than %(num)d character",
+            "%(field)s is longer than %(num)d characters",
+        )
+        raise InvalidInput(too_long, MAX_TEXT, field=name)
     return value
 
 
@@ -105,5 +111,7 @@ def _keywords(words: Sequence[str]) -> tuple[str, ...]:
     """Trimmed, without repeats."""
     unique = tuple(dict.fromkeys(k.strip() for k in words if k.strip()))
     if len(unique) > MAX_KEYWORDS:
-        raise InvalidInput(f"at most {MAX_KEYWORDS} keywords")
+        raise InvalidInput(
+            N_plural("at most %(num)d keyword", "at most %(num)d keywords"), MAX_KEYWORDS
+        )
     return unique

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from gallery.core import audit
 from gallery.core.errors import NotFound
+from gallery.core.messages import N_
 from gallery.core.models import Album, Photo, utcnow
 from gallery.core.states import Status
 from gallery.core.storage import LocalStorage
@@ -45,13 +46,13 @@ def restore_from_trash(
     for slug in album_slugs:
         album = Album.by_slug(session, slug)
         if album is None:
-            raise NotFound(f"no album {slug}")
+            raise NotFound(N_("no album %(slug)s"), slug=slug)
         restore(album)
         audit.record(session, actor, "album.restore", album)
     for photo_id in photo_ids:
         photo = session.get(Photo, photo_id)
         if photo is None:
-            raise NotFound(f"no photo {photo_id}")
+            raise NotFound(N_("no photo %(id)s"), id=photo_id)
         restore(photo)
         audit.record(session, actor, "photo.restore", photo)
     session.commit()

@@ -1,17 +1,32 @@
 """Errors every capability shares: a value a user gave that the gallery cannot take, and a
-disk (or database) that ran out of space."""
+disk (or database) that ran out of space.
+
+Their words are `Message`s (gallery.core.messages): English for the command line, said in
+the reader's language by the web layer.
+"""
 
 from __future__ import annotations
 
 import errno
 import sqlite3
+from typing import Any
+
+from gallery.core.messages import Message, message
 
 _DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 _POSTGRES_DISK_FULL = "53100"
 
 
 class InvalidInput(ValueError):
-    """A value a user gave that the gallery cannot take, with the reason."""
+    """A value a user gave that the gallery cannot take, with the reason (a marked text and
+    its values: `InvalidInput(N_("the %(what)s must not be empty"), what="title")`), kept
+    as `words` for the web layer to translate; str() of it is the English text."""
+
+    def __init__(
+        self, text: str | tuple[str, str] | Message, /, count: int | None = None, **values: Any
+    ) -> None:
+        self.words = message(text, count, **values)
+        super().__init__(str(self.words))
 
 
 def is_disk_full(exc: BaseException | None) -> bool:
@@ -37,13 +52,20 @@ def is_disk_full(exc: BaseException | None) -> bool:
 class NotFound(LookupError):
     """What a request names does not exist, or is not the asker's to see (both answer 404)."""
 
+    def __init__(
+        self, text: str | tuple[str, str] | Message, /, count: int | None = None, **values: Any
+    ) -> None:
+        self.words = message(text, count, **values)
+        super().__init__(str(self.words))
+
 
 class Refusal(Exception):
     """A request the gallery refuses for a reason it can name: a status, a code for
-    programs and a message for people (a refused upload is one)."""
+    programs and words for people (a refused upload is one); `message` is them in English."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, text: str | Message, status: int = 400, **values: Any) -> None:
+        self.words = message(text, **values)
+        self.message = str(self.words)
+        super().__init__(self.message)
         self.code = code
-        self.message = message
         self.status = status

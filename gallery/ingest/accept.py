@@ -9,12 +9,14 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from gallery.core.messages import N_, Message
 from gallery.core.storage import LocalStorage
 from gallery.ingest.errors import Rejected, disk_full, is_disk_full
 from gallery.ingest.sources import Stream
 
 CHUNK = 1024 * 1024
-ALLOWED_TEXT = "JPEG, PNG, WebP, GIF, HEIC or single-page TIFF"
+ALLOWED_TEXT = Message(N_("JPEG, PNG, WebP, GIF, HEIC or single-page TIFF"))
+UNKNOWN = N_("not a photo in a format the gallery knows; the gallery accepts %(accepted)s")
 
 # format -> extension of the stored original
 EXTENSIONS = {
@@ -30,20 +32,20 @@ HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"
 
 # Formats we recognise only to refuse them by name: (magic prefix, what it is).
 REFUSED = (
-    (b"%PDF", "a PDF document"),
-    (b"%!PS", "an EPS/PostScript file"),
-    (b"\xc5\xd0\xd3\xc6", "an EPS/PostScript file"),
-    (b"8BPS", "a Photoshop (PSD) file"),
-    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "a JPEG 2000 image"),
-    (b"\xffO\xffQ", "a JPEG 2000 image"),
-    (b"BM", "a BMP image"),
-    (b"\x00\x00\x01\x00", "a Windows icon (ICO)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Office document"),
-    (b"PK\x03\x04", "a zip archive or Office document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"II*\x00\x10\x00\x00\x00CR", "a Canon RAW (CR2) file"),
+    (b"%PDF", N_("a PDF document")),
+    (b"%!PS", N_("an EPS/PostScript file")),
+    (b"\xc5\xd0\xd3\xc6", N_("an EPS/PostScript file")),
+    (b"8BPS", N_("a Photoshop (PSD) file")),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", N_("a JPEG 2000 image")),
+    (b"\xffO\xffQ", N_("a JPEG 2000 image")),
+    (b"BM", N_("a BMP image")),
+    (b"\x00\x00\x01\x00", N_("a Windows icon (ICO)")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", N_("an Office document")),
+    (b"PK\x03\x04", N_("a zip archive or Office document")),
+    (b"\x1f\x8b", N_("a gzip archive")),
+    (b"Rar!", N_("a RAR archive")),
+    (b"7z\xbc\xaf", N_("a 7-Zip archive")),
+    (b"II*\x00\x10\x00\x00\x00CR", N_("a Canon RAW (CR2) file")),
 )
 
 
@@ -85,15 +87,14 @@ def _copy_hashing(source: Stream, temp: Path, max_bytes: int) -> tuple[str, int,
         while chunk := source.read(CHUNK):
             size += len(chunk)
             if size > max_bytes:
-                raise Rejected(
-                    "too_large", f"the file is larger than the limit of {_mib(max_bytes)}"
-                )
+                text = N_("the file is larger than the limit of %(limit)s MB")
+                raise Rejected("too_large", text, limit=_mib(max_bytes))
             if len(head) < 64:
                 head += chunk[: 64 - len(head)]
             digest.update(chunk)
             out.write(chunk)
     if size == 0:
-        raise Rejected("empty", "the file is empty (0 bytes)")
+        raise Rejected("empty", N_("the file is empty (0 bytes)"))
     return digest.hexdigest(), size, head
 
 
@@ -114,8 +115,8 @@ def sniff_format(head: bytes) -> str:
         if brand in HEIF_BRANDS:
             return "HEIF"
         if brand in (b"avif", b"avis"):
-            raise _unsupported("an AVIF image")
-        raise _unsupported("a video or other ISO media file")
+            raise _unsupported(N_("an AVIF image"))
+        raise _unsupported(N_("a video or other ISO media file"))
     for magic, what in REFUSED:
         if head.startswith(magic):
             raise _unsupported(what)
@@ -125,18 +126,20 @@ def sniff_format(head: bytes) -> str:
 def _guess_text(head: bytes) -> str:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<svg", b"<?xml")) or b"<svg" in text:
-        return "an SVG drawing (or other XML)"
+        return N_("an SVG drawing (or other XML)")
     if text.startswith((b"<!doctype html", b"<html", b"<script", b"<")):
-        return "an HTML page"
+        return N_("an HTML page")
     if text[:2] in (b"p1", b"p2", b"p3", b"p4", b"p5", b"p6"):
-        return "a PNM/PPM image"
-    return "not a photo in a format the gallery knows"
+        return N_("a PNM/PPM image")
+    return UNKNOWN
 
 
 def _unsupported(what: str) -> Rejected:
-    prefix = "" if what.startswith("not ") else "this is "
-    return Rejected("unsupported_format", f"{prefix}{what}; the gallery accepts {ALLOWED_TEXT}")
+    if what == UNKNOWN:
+        return Rejected("unsupported_format", UNKNOWN, accepted=ALLOWED_TEXT)
+    text = N_("this is %(what)s; the gallery accepts %(accepted)s")
+    return Rejected("unsupported_format", text, what=Message(what), accepted=ALLOWED_TEXT)
 
 
 def _mib(n: int) -> str:
-    return f"{n / 1024 / 1024:.0f} MB"
+    return f"{n / 1024 / 1024:.0f}"

@@ -30,6 +30,8 @@ from PIL import (  # noqa: F401 -- importing the plugins registers the openers f
     WebPImagePlugin,
 )
 
+from gallery.core.messages import N_, Message, message
+
 from .errors import Rejected
 from .frames import extents
 
@@ -47,8 +49,10 @@ FORMAT_NAMES = {
 }
 ANIMATED = ("GIF", "WEBP", "PNG")  # formats whose extra frames are an animation
 
-TRUNCATED = "the image is truncated: the file ends before the picture data does"
-MULTIPAGE = "multi-page TIFF files are not supported; save each page as its own image"
+TRUNCATED = N_("the image is truncated: the file ends before the picture data does")
+PICTURE = N_("the picture")
+FRAME = N_("frame %(number)s of the animation")
+MULTIPAGE = N_("multi-page TIFF files are not supported; save each page as its own image")
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def _register_heif() -> None:
 def pillow_formats(fmt: str) -> list[str]:
     """The Pillow plugin for a sniffed format, or a refusal for any other format."""
     if fmt not in FORMAT_NAMES:
-        raise Rejected("unsupported_format", f"{fmt or 'this'} files are not supported")
+        raise Rejected("unsupported_format", N_("%(format)s files are not supported"), format=fmt)
     if fmt == "HEIF":
         _register_heif()
     return [fmt]
@@ -134,14 +138,17 @@ def _check(im: Image.Image, fmt: str, limits: Limits) -> Header:
     """Refuse impossible sizes, multi-page TIFFs and endless animations."""
     width, height = im.size
     if width <= 0 or height <= 0:
-        raise Rejected("corrupt", f"the file says the picture is {width} × {height} pixels")
+        text = N_("the file says the picture is %(width)s × %(height)s pixels")
+        raise Rejected("corrupt", text, width=width, height=height)
     frames = _count_frames(im, fmt)
     if frames < 1:
-        raise Rejected("corrupt", "the animation is damaged: it declares no frames")
+        raise Rejected("corrupt", N_("the animation is damaged: it declares no frames"))
     if frames > limits.max_frames:
         raise Rejected(
             "too_many_frames",
-            f"the animation has {frames} frames; the limit is {limits.max_frames}",
+            N_("the animation has %(frames)s frames; the limit is %(limit)s"),
+            frames=frames,
+            limit=limits.max_frames,
         )
     return Header(format=fmt, width=width, height=height, frames=frames, mode=im.mode)
 
@@ -157,7 +164,7 @@ def _check_every_frame(path: Path, fmt: str, limits: Limits) -> None:
     for number, (right, bottom) in enumerate(extents(path, fmt)):  # 0: the canvas itself
         width, height = max(width, right), max(height, bottom)
         if width * height > limits.max_pixels:
-            what = "the picture" if number <= 1 else f"frame {number} of the animation"
+            what = PICTURE if number <= 1 else Message(FRAME, {"number": number})
             raise _too_many_pixels(width * height, limits.max_pixels, what)
         if number > limits.max_frames:
             return
@@ -192,11 +199,12 @@ def _check_tiff_extent(im: TiffImagePlugin.TiffImageFile, file_size: int) -> Non
             raise Rejected("corrupt", TRUNCATED)
 
 
-def pixel_count(pixels: int) -> str:
+def pixel_count(pixels: int) -> Message:
     """3600000000 -> '3600 megapixels', 100400000 -> '100.4 megapixels', 9999 -> '9,999 pixels'."""
     if pixels < 1_000_000:
-        return f"{pixels:,} pixels"
-    return f"{pixels / 1_000_000:.1f}".removesuffix(".0") + " megapixels"
+        return Message(N_("%(amount)s pixels"), {"amount": f"{pixels:,}"})
+    amount = f"{pixels / 1_000_000:.1f}".removesuffix(".0")
+    return Message(N_("%(amount)s megapixels"), {"amount": amount})
 
 
 def _pillow_bomb(exc: Exception, limit: int) -> Rejected:
@@ -205,11 +213,11 @@ def _pillow_bomb(exc: Exception, limit: int) -> Rejected:
     return _too_many_pixels(int(found.group(1)) if found else limit + 1, limit)
 
 
-def _too_many_pixels(pixels: int, limit: int, what: str = "the picture") -> Rejected:
+def _too_many_pixels(pixels: int, limit: int, what: str | Message = PICTURE) -> Rejected:
     """The bomb's refusal: 'the picture has 3600 megapixels; the limit is 100 megapixels'."""
-    return Rejected(
-        "too_many_pixels", f"{what} has {pixel_count(pixels)}; the limit is {pixel_count(limit)}"
-    )
+    text = N_("%(what)s has %(pixels)s; the limit is %(limit)s")
+    size, most = pixel_count(pixels), pixel_count(limit)
+    return Rejected("too_many_pixels", text, what=message(what), pixels=size, limit=most)
 
 
 def explain(exc: BaseException, fmt: str) -> Rejected:
@@ -220,15 +228,18 @@ def explain(exc: BaseException, fmt: str) -> Rejected:
     text = str(exc).lower()
     log.info("%s decoder refused the file: %r", name, exc)
     if isinstance(exc, UnidentifiedImageError):
-        return Rejected("corrupt", f"the file starts like a {name} image but its header is damaged")
+        header = N_("the file starts like a %(format)s image but its header is damaged")
+        return Rejected("corrupt", header, format=name)
     if isinstance(exc, OSError) and exc.errno is not None:  # the disk, not the picture
-        return Rejected("decoder_failed", "the uploaded file could not be read")
+        return Rejected("decoder_failed", N_("the uploaded file could not be read"))
     if isinstance(exc, MemoryError):
-        return Rejected("decoder_failed", "decoding the picture needs more memory than allowed")
+        memory = N_("decoding the picture needs more memory than allowed")
+        return Rejected("decoder_failed", memory)
     if isinstance(exc, EOFError) or "truncated" in text or "premature end" in text:
         return Rejected("corrupt", TRUNCATED)
     if "checksum" in text or "crc" in text:
-        return Rejected("corrupt", f"the {name} data is corrupt (bad checksum)")
+        return Rejected("corrupt", N_("the %(format)s data is corrupt (bad checksum)"), format=name)
     if isinstance(exc, SyntaxError | OSError | ValueError | IndexError | struct.error):
-        return Rejected("corrupt", f"the {name} picture data is damaged and cannot be decoded")
-    return Rejected("decoder_failed", f"the {name} decoder failed on this file")
+        damaged = N_("the %(format)s picture data is damaged and cannot be decoded")
+        return Rejected("corrupt", damaged, format=name)
+    return Rejected("decoder_failed", N_("the %(format)s decoder failed on this file"), format=name)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gallery.core.errors import Refusal, is_disk_full
+from gallery.core.messages import N_, Message
 
 __all__ = ["DISK_FULL", "STATUS", "Rejected", "disk_full", "is_disk_full"]
 
@@ -18,7 +21,7 @@ STATUS = {
     "disk_full": 507,  # not the file's fault: the server had no room to keep it
 }
 
-DISK_FULL = (
+DISK_FULL = N_(
     "the server's disk is full, so the photo was not stored; nothing of it was kept. "
     "Tell the gallery's administrator, and send it again once there is room"
 )
@@ -30,13 +33,13 @@ class Rejected(Refusal):
     Mostly a refusal of the file itself; `disk_full` says the server had no room for it.
     """
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, text: str | Message, **values: Any) -> None:
         if code not in STATUS:
             raise ValueError(f"unknown rejection code {code!r}")
-        super().__init__(code, message, STATUS[code])
+        super().__init__(code, text, STATUS[code], **values)
 
     def __reduce__(self):  # keep code and message when crossing a process boundary
-        return (Rejected, (self.code, self.message))
+        return (Rejected, (self.code, self.words))
 
 
 def disk_full() -> Rejected:

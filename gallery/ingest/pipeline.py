@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gallery.core.messages import N_, Message
 from gallery.core.models import Album, Photo, Rendition
 from gallery.core.storage import LocalStorage
 from gallery.ingest.accept import EXTENSIONS, Received, receive
@@ -29,7 +30,7 @@ from gallery.ingest.workers import Processed, WorkerPool
 
 log = logging.getLogger(__name__)
 
-NOT_TRIED = "not imported: the disk filled up earlier in this import; import it again later"
+NOT_TRIED = N_("not imported: the disk filled up earlier in this import; import it again later")
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class Outcome:
     status: str
     photo_id: int | None = None
     code: str | None = None
-    error: str | None = None
+    error: str | None = None  # why it was rejected, in English
+    words: Message | None = None  # the same, for the web layer to translate
 
 
 @dataclass
@@ -145,7 +147,8 @@ class Importer:
         except Rejected:
             raise
         except Exception as exc:  # unreadable file or damaged archive entry
-            raise Rejected("corrupt", f"the file could not be read: {exc}") from exc
+            unreadable = N_("the file could not be read: %(error)s")
+            raise Rejected("corrupt", unreadable, error=str(exc)) from exc
 
     def _settle(
         self, album_id: int, pending: _Pending, on_done: Callable[[Outcome], None]
@@ -161,8 +164,11 @@ class Importer:
         if pending.same_as:
             first = self._batch[pending.same_as]
             if first is None or first.status == "rejected":
-                code, error = (first.code, first.error) if first else (None, None)
-                return Outcome(label, "rejected", code=code, error=error)
+                if first is None:
+                    return Outcome(label, "rejected")
+                return Outcome(
+                    label, "rejected", code=first.code, error=first.error, words=first.words
+                )
             return Outcome(label, "duplicate", photo_id=first.photo_id)
         assert pending.future is not None  # received, no outcome yet, no twin: submitted
         try:
@@ -333,7 +339,7 @@ def _fallback_name(received: Received) -> str:
 
 
 def _rejected(label: str, exc: Rejected) -> Outcome:
-    return Outcome(label, "rejected", code=exc.code, error=exc.message)
+    return Outcome(label, "rejected", code=exc.code, error=exc.message, words=exc.words)
 
 
 __all__ = ["EXTENSIONS", "Importer", "IngestSettings", "Outcome", "clean_filename"]

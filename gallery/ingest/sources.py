@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import IO, Protocol
 
+from gallery.core.messages import N_
 from gallery.ingest.errors import Rejected
 
 # System clutter that cameras and file managers leave beside photos: skipped silently.
@@ -72,7 +73,7 @@ def _walk(folder: Path, limits: ZipLimits) -> Iterator[Source]:
 
 def _file_or_zip(path: Path, label: str, limits: ZipLimits) -> Iterator[Source]:
     if not path.exists():
-        yield _refused(label, path.name, Rejected("empty", "no such file"))
+        yield _refused(label, path.name, Rejected("empty", N_("no such file")))
     elif _is_zip(path):
         yield from _zip_entries(path, label, limits)
     else:
@@ -88,12 +89,17 @@ def _zip_entries(path: Path, label: str, limits: ZipLimits) -> Iterator[Source]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        yield _refused(label, path.name, Rejected("corrupt", f"the zip archive is damaged: {exc}"))
+        yield _refused(
+            label,
+            path.name,
+            Rejected("corrupt", N_("the zip archive is damaged: %(error)s"), error=str(exc)),
+        )
         return
     entries = [info for info in archive.infolist() if not info.is_dir()]
     if len(entries) > limits.max_entries:
-        message = f"the archive has {len(entries)} entries; at most {limits.max_entries} are read"
-        yield _refused(label, path.name, Rejected("too_large", message))
+        text = N_("the archive has %(entries)d entries; at most %(most)d are read")
+        refusal = Rejected("too_large", text, entries=len(entries), most=limits.max_entries)
+        yield _refused(label, path.name, refusal)
         return
     budget = _Budget(limits.max_total_bytes)
     for info in entries:
@@ -113,13 +119,15 @@ def _entry_problem(info: zipfile.ZipInfo, limits: ZipLimits) -> Rejected | None:
     name = info.filename.replace("\\", "/")
     parts = PurePosixPath(name).parts
     if stat.S_ISLNK(info.external_attr >> 16):
-        return Rejected("unsupported_format", "the archive entry is a symbolic link")
+        return Rejected("unsupported_format", N_("the archive entry is a symbolic link"))
     if name.startswith("/") or ".." in parts or (len(name) > 1 and name[1] == ":"):
-        return Rejected("unsupported_format", "the archive entry's path points outside the archive")
+        outside = N_("the archive entry's path points outside the archive")
+        return Rejected("unsupported_format", outside)
     if info.filename.lower().endswith(".zip"):
-        return Rejected("unsupported_format", "archives inside archives are not opened")
+        return Rejected("unsupported_format", N_("archives inside archives are not opened"))
     if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
-        return Rejected("too_large", "the archive entry is compressed suspiciously well (zip bomb)")
+        bomb = N_("the archive entry is compressed suspiciously well (zip bomb)")
+        return Rejected("too_large", bomb)
     return None
 
 
@@ -138,7 +146,8 @@ class _Budget:
     def spend(self, n: int) -> None:
         self.remaining -= n
         if self.remaining < 0:
-            raise Rejected("too_large", "the archive holds more uncompressed data than allowed")
+            too_much = N_("the archive holds more uncompressed data than allowed")
+            raise Rejected("too_large", too_much)
 
 
 class _CountingReader:

@@ -23,6 +23,7 @@ from pathlib import Path
 import pyvips
 from pebble import ProcessExpired, ProcessPool
 
+from gallery.core.messages import N_
 from gallery.ingest.decode import Header, Limits, inspect
 from gallery.ingest.errors import Rejected
 from gallery.ingest.metadata import PhotoMetadata, read_metadata
@@ -175,26 +176,33 @@ class WorkerPool:
             raise
         except (BrokenProcessPool, CancelledError):  # the pool broke under this file
             if getattr(future, "retried", False):
-                raise Rejected("decoder_failed", "the decode workers kept failing") from None
+                raise Rejected("decoder_failed", N_("the decode workers kept failing")) from None
             # Futures carry no arguments of their own: submit() pins them on, see there.
             again = self.submit(*future.args)  # type: ignore[attr-defined]
             again.retried = True  # type: ignore[attr-defined]  # a second failure refuses
             return self.result(again)
         except FutureTimeout:
             raise Rejected(
-                "decoder_failed", f"decoding took longer than {self.timeout:g} s and was stopped"
+                "decoder_failed",
+                N_("decoding took longer than %(seconds)s s and was stopped"),
+                seconds=f"{self.timeout:g}",
             ) from None
         except ProcessExpired as exc:
             log.warning("decode worker died: %s", exc)
             raise Rejected(
-                "decoder_failed", "the image decoder crashed on this file; it is probably corrupt"
+                "decoder_failed",
+                N_("the image decoder crashed on this file; it is probably corrupt"),
             ) from None
         except MemoryError:
-            raise Rejected("decoder_failed", "decoding needs more memory than allowed") from None
+            raise Rejected(
+                "decoder_failed", N_("decoding needs more memory than allowed")
+            ) from None
         except Exception as exc:  # a decoder bug must refuse one file, not stop an import
             log.exception("unexpected decode failure")
             raise Rejected(
-                "corrupt", f"the image could not be decoded ({type(exc).__name__})"
+                "corrupt",
+                N_("the image could not be decoded (%(error)s)"),
+                error=type(exc).__name__,
             ) from exc
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ from gallery.catalog.albums import albums_for
 from gallery.catalog.representations import photo_fields
 from gallery.core.db import get_session
 from gallery.core.errors import Refusal
+from gallery.core.messages import N_
 from gallery.core.visibility import VISITOR
 from gallery.search import schemas
 from gallery.search import service as search
@@ -51,7 +52,7 @@ def _link(query: ParsedQuery, page: int = 1) -> str:
 def api_search(query: schemas.Search) -> schemas.Results:
     """Photos matching ?q= (words, "phrases", album: year: camera: keyword: filters)."""
     if not query.q.strip() and not query.album:
-        raise Refusal("missing_query", "send what to look for as ?q=")
+        raise Refusal("missing_query", N_("send what to look for as ?q="))
     staff = is_staff()
     results = search.search(
         get_session(),

@@ -37,6 +37,7 @@ from pydantic import (
 )
 
 from gallery.core.errors import InvalidInput, NotFound
+from gallery.core.messages import N_, Message
 
 MAX_ID = 2**63 - 1  # a database id is a signed 64-bit integer
 
@@ -47,7 +48,7 @@ def _whole(value: object) -> object:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_whole)]
-JSON_OBJECT = "send a JSON object with Content-Type: application/json"
+JSON_OBJECT = N_("send a JSON object with Content-Type: application/json")
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -166,7 +167,8 @@ def _path_arguments(declared: Operation, path: dict[str, Any]) -> dict[str, Any]
         try:
             arguments[name] = declared.path[name].validate_python(value)
         except ValidationError:
-            raise NotFound(f"there is nothing with the {name} {value}") from None
+            nothing = N_("there is nothing with the %(name)s %(value)s")
+            raise NotFound(nothing, name=name, value=value) from None
     return arguments
 
 
@@ -182,59 +184,67 @@ def _response(declared: Operation, result: Any) -> Response:
 # --- what a refusal says -----------------------------------------------------------------
 
 _SAYS = {
-    "string_type": "must be text",
-    "int_type": "must be a whole number",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "finite_number": "must be a finite number",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
-    "list_type": "must be a list",
-    "dict_type": "must be an object",
-    "model_type": "must be an object",
-    "date_type": "must be a date like 2026-05-31",
-    "date_parsing": "must be a date like 2026-05-31",
-    "date_from_datetime_parsing": "must be a date like 2026-05-31",
-    "missing": "is required",
-    "too_short": "must not be empty",
-}
-_SAYS_WITH = {
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
-    "string_too_long": "is longer than {max_length} characters",
-    "too_long": "may have at most {max_length} items",
+    "string_type": N_("%(field)s must be text"),
+    "int_type": N_("%(field)s must be a whole number"),
+    "int_parsing": N_("%(field)s must be a whole number"),
+    "int_from_float": N_("%(field)s must be a whole number"),
+    "float_type": N_("%(field)s must be a number"),
+    "float_parsing": N_("%(field)s must be a number"),
+    "finite_number": N_("%(field)s must be a finite number"),
+    "bool_type": N_("%(field)s must be true or false"),
+    "bool_parsing": N_("%(field)s must be true or false"),
+    "list_type": N_("%(field)s must be a list"),
+    "dict_type": N_("%(field)s must be an object"),
+    "model_type": N_("%(field)s must be an object"),
+    "date_type": N_("%(field)s must be a date like 2026-05-31"),
+    "date_parsing": N_("%(field)s must be a date like 2026-05-31"),
+    "date_from_datetime_parsing": N_("%(field)s must be a date like 2026-05-31"),
+    "missing": N_("%(field)s is required"),
+    "too_short": N_("%(field)s must not be empty"),
+    "greater_than_equal": N_("%(field)s must be at least %(ge)s"),
+    "less_than_equal": N_("%(field)s must be at most %(le)s"),
+    "string_too_long": N_("%(field)s is longer than %(max_length)s characters"),
+    "too_long": N_("%(field)s may have at most %(max_length)s items"),
 }
 
 
-def describe(exc: ValidationError) -> str:
+def describe(exc: ValidationError) -> Message:
     """A validation error in plain words: `title must be text; unknown fields: colour`."""
-    problems: list[str] = []
+    problems: list[Message] = []
     unknown: dict[str, list[str]] = {}
     for error in exc.errors():
         *parents, last = error["loc"] or ("",)
         if error["type"] == "extra_forbidden":
             unknown.setdefault(_where(parents), []).append(str(last))
         elif not error["loc"] or error["type"] in ("json_invalid", "json_type"):
-            return JSON_OBJECT
+            return Message(JSON_OBJECT)
         else:
-            problems.append(f"{_where(error['loc'])} {_says(error)}")
+            problems.append(_says(error, _where(error["loc"])))
     for parent, names in unknown.items():
-        problems.append(f"unknown {parent + ' ' if parent else ''}fields: {', '.join(names)}")
-    return "; ".join(problems)
+        text = (
+            N_("unknown %(parent)s fields: %(names)s")
+            if parent
+            else N_("unknown fields: %(names)s")
+        )
+        problems.append(Message(text, {"parent": parent, "names": ", ".join(names)}))
+    # One value per problem, joined by "; " (a text no catalog holds stays as it is).
+    text = "; ".join(f"%(p{n})s" for n in range(len(problems)))
+    return Message(text, {f"p{n}": problem for n, problem in enumerate(problems)})
 
 
-def _says(error: Any) -> str:
+def _says(error: Any, field: str) -> Message:
     kind, context = error["type"], error.get("ctx") or {}
     if error["input"] is None and kind != "missing":
-        return "must not be null"
+        return Message(N_("%(field)s must not be null"), {"field": field})
     if kind in ("enum", "literal_error"):
         expected = str(context.get("expected", "")).replace("'", "").replace(" or ", ", ")
-        return f"must be one of {expected}"
-    if kind in _SAYS_WITH:
-        return _SAYS_WITH[kind].format(**context)
-    return _SAYS.get(kind) or str(error["msg"])[:1].lower() + str(error["msg"])[1:]
+        return Message(
+            N_("%(field)s must be one of %(choices)s"), {"field": field, "choices": expected}
+        )
+    if kind in _SAYS:
+        return Message(_SAYS[kind], {**context, "field": field})
+    said = str(error["msg"])[:1].lower() + str(error["msg"])[1:]
+    return Message("%(field)s %(said)s", {"field": field, "said": said})
 
 
 def _where(loc: Any) -> str:

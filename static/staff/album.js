@@ -9,11 +9,12 @@
 //   same bytes would be refused again; interrupted or server-failed files do. Problems float
 //   to the top of the list. System clutter in folders (.DS_Store, Thumbs.db...) is skipped,
 //   as the server does in folders and zips.
-// - Deleting one photo asks nothing (it goes to the trash); deleting several, or the album,
-//   asks first. Only admins restore from the trash (/staff/trash).
+// - Deleting asks first, for one photo, several or the album (it goes to the trash; only
+//   admins restore from the trash, /staff/trash, so there is no undo to offer staff).
+import { nt, t } from "../texts.js";
 import { announce, api } from "./api.js";
 import { initCuration, showTable } from "./curation.js";
-import { initGrid, trash } from "./grid.js";
+import { confirmTrash, initGrid } from "./grid.js";
 import { initReorder } from "./reorder.js";
 import { store } from "./store.js";
 import { initUpload } from "./upload.js";
@@ -27,7 +28,7 @@ function syncToolbar() {
   const total = store.photos.length;
   selectAll.checked = total > 0 && count === total;
   selectAll.indeterminate = count > 0 && count < total;
-  document.getElementById("selection-count").textContent = count ? `${count} selected` : "none selected";
+  document.getElementById("selection-count").textContent = count ? nt("%(num)d selected", "%(num)d selected", count) : t("none selected");
   trashSelected.disabled = count === 0;
 }
 
@@ -40,13 +41,13 @@ function switchView(name) {
 }
 
 async function trashAlbum() {
-  const question = `Move the album “${store.slug}” and its photos to the trash? An admin can restore it.`;
+  const question = t("Move the album “%(album)s” and its photos to the trash? An admin can restore it.", { album: page.dataset.title });
   if (!window.confirm(question)) return;
   try {
     await api("DELETE", `/albums/${encodeURIComponent(store.slug)}`);
     window.location.assign(page.dataset.home);
   } catch (error) {
-    announce(`The album was not moved to the trash: ${error.message}`);
+    announce(t("The album was not moved to the trash: %(reason)s", { reason: error.message }));
   }
 }
 
@@ -57,8 +58,7 @@ function initToolbar() {
   });
   trashSelected.addEventListener("click", () => {
     const ids = store.selectedIds();
-    if (ids.length > 1 && !window.confirm(`Move ${ids.length} photos to the trash?`)) return;
-    trash(ids);
+    confirmTrash(ids);
   });
   for (const button of document.querySelectorAll("[data-view]")) {
     button.addEventListener("click", () => switchView(button.dataset.view));
@@ -70,7 +70,7 @@ function initToolbar() {
       const field = document.getElementById("secret-link");
       field.select();
       await navigator.clipboard?.writeText(field.value).catch(() => {});
-      announce("The secret link is copied.");
+      announce(t("The secret link is copied."));
     });
   }
 }
@@ -82,5 +82,5 @@ initUpload();
 initToolbar();
 store
   .load()
-  .catch((error) => announce(`The photos could not be loaded: ${error.message}`))
+  .catch((error) => announce(t("The photos could not be loaded: %(reason)s", { reason: error.message })))
   .finally(() => { page.dataset.ready = "true"; }); // for tests, and for styles if need be

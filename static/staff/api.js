@@ -1,4 +1,6 @@
 // The JSON API of the gallery: one place that sends the CSRF token and reads the error shape.
+import { t } from "../texts.js";
+
 const root = document.querySelector("[data-csrf]");
 
 export const csrf = root ? root.dataset.csrf : "";
@@ -16,7 +18,7 @@ export class ApiError extends Error {
 // Turn a response (status + parsed body, or null) into an ApiError with plain words.
 export function errorOf(status, body) {
   const error = (body && body.error) || {};
-  const message = error.message || (status ? `the server answered ${status}` : "the server could not be reached");
+  const message = error.message || (status ? t("the server answered %(status)s", { status }) : t("the server could not be reached"));
   return new ApiError(status, error.code || `http_${status}`, message, body);
 }
 

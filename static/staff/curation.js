@@ -1,4 +1,5 @@
 // Curation: the captions table (a row per photo, each cell saved on leaving it) and bulk edits.
+import { nt, t } from "../texts.js";
 import { announce, api } from "./api.js";
 import { describe, smallest } from "./grid.js";
 import { store } from "./store.js";
@@ -10,9 +11,9 @@ const form = document.getElementById("bulk-form");
 const rows = new Map(); // photo id -> <tr>
 
 const LABELS = {
-  caption: "caption (LV)", caption_en: "caption (EN)", title: "title (LV)", title_en: "title (EN)",
-  alt_text: "alt text", keywords: "keywords", credit: "credit", copyright: "copyright / licence",
-  consent: "consent",
+  caption: t("caption (LV)"), caption_en: t("caption (EN)"), title: t("title (LV)"), title_en: t("title (EN)"),
+  alt_text: t("alt text"), keywords: t("keywords"), credit: t("credit"), copyright: t("copyright / licence"),
+  consent: t("consent"),
 };
 
 function shown(photo, field) {
@@ -37,14 +38,14 @@ function fill(row, photo) {
   row.classList.toggle("selected", selected);
   const check = row.querySelector(".select");
   check.checked = selected;
-  check.setAttribute("aria-label", `Select ${describe(photo)}`);
+  check.setAttribute("aria-label", t("Select %(photo)s", { photo: describe(photo) }));
   row.querySelector(".number-cell").textContent = photo.number;
   row.querySelector(".filename").textContent = photo.filename;
   const img = row.querySelector("img");
   const thumb = smallest(photo);
   if (thumb && img.getAttribute("src") !== thumb.url) img.src = thumb.url;
   for (const cell of row.querySelectorAll("[data-field]")) {
-    cell.setAttribute("aria-label", `${LABELS[cell.dataset.field]} of photo ${photo.number}`);
+    cell.setAttribute("aria-label", t("%(field)s of photo %(number)s", { field: LABELS[cell.dataset.field], number: photo.number }));
     if (cell !== document.activeElement) cell.value = shown(photo, cell.dataset.field);
   }
 }
@@ -77,7 +78,8 @@ async function saveCell(cell) {
   } catch (error) {
     td.className = "error";
     cell.setAttribute("aria-invalid", "true");
-    announce(`Not saved (${LABELS[field]} of photo ${store.byId(id)?.number}): ${error.message}`);
+    const what = t("%(field)s of photo %(number)s", { field: LABELS[field], number: store.byId(id)?.number });
+    announce(t("Not saved (%(what)s): %(reason)s", { what, reason: error.message }));
     return;
   }
   cell.removeAttribute("aria-invalid");
@@ -85,7 +87,7 @@ async function saveCell(cell) {
 
 function onKey(event) {
   const cell = event.target;
-  if (!cell.matches("input[data-field]")) return;
+  if (!cell.matches("input[data-field], textarea[data-field]")) return;
   let step = 0;
   if (event.key === "Enter" || event.key === "ArrowDown") step = event.shiftKey ? -1 : 1;
   else if (event.key === "ArrowUp") step = -1;
@@ -116,7 +118,7 @@ function syncBulkForm() {
   document.getElementById("bulk-consent-label").hidden = !consent;
   const apply = document.getElementById("bulk-apply");
   apply.disabled = count === 0;
-  apply.textContent = count ? `Apply to ${count} selected` : "Apply to selected";
+  apply.textContent = count ? nt("Apply to %(num)d selected", "Apply to %(num)d selected", count) : t("Apply to selected");
 }
 
 async function applyBulk(event) {
@@ -128,9 +130,9 @@ async function applyBulk(event) {
   try {
     const data = await api("PATCH", "/photos", { ids, set: { [field]: parsed(field, raw) } });
     store.put(data.photos);
-    announce(`Set the ${LABELS[field]} of ${data.photos.length} photo(s).`);
+    announce(nt("Set the %(field)s of %(num)d photo.", "Set the %(field)s of %(num)d photos.", data.photos.length, { field: LABELS[field] }));
   } catch (error) {
-    announce(`Nothing was changed: ${error.message}`);
+    announce(t("Nothing was changed: %(reason)s", { reason: error.message }));
   }
 }
 

@@ -1,4 +1,5 @@
 // The thumbnail grid: a numbered tile per photo, selection by mouse and keyboard, cover, delete.
+import { nt, t } from "../texts.js";
 import { announce, api } from "./api.js";
 import { moveBy } from "./reorder.js";
 import { store } from "./store.js";
@@ -14,7 +15,7 @@ export function smallest(photo) {
 }
 
 export function describe(photo) {
-  return `photo ${photo.number} (${photo.filename})`;
+  return t("photo %(number)s (%(filename)s)", { number: photo.number, filename: photo.filename });
 }
 
 export function tileOf(id) {
@@ -48,15 +49,16 @@ function fill(tile, photo) {
   tile.classList.toggle("selected", selected);
   tile.classList.toggle("cover", photo.id === store.cover);
   tile.querySelector(".select").checked = selected;
-  tile.querySelector(".check span").textContent = `Select ${describe(photo)}`;
+  tile.querySelector(".check span").textContent = t("Select %(photo)s", { photo: describe(photo) });
   tile.querySelector(".cover-badge").hidden = photo.id !== store.cover;
   tile.querySelector(".consent-badge").hidden = photo.consent !== "no_public";
-  tile.setAttribute("aria-label", `Photo ${photo.number}, ${photo.filename}${selected ? ", selected" : ""}`);
+  const named = { number: photo.number, filename: photo.filename };
+  tile.setAttribute("aria-label", selected ? t("Photo %(number)s, %(filename)s, selected", named) : t("Photo %(number)s, %(filename)s", named));
   const [earlier, later] = tile.querySelectorAll(".move");
-  earlier.setAttribute("aria-label", `Move ${describe(photo)} earlier`);
-  later.setAttribute("aria-label", `Move ${describe(photo)} later`);
-  tile.querySelector(".make-cover").setAttribute("aria-label", `Make ${describe(photo)} the album cover`);
-  tile.querySelector(".trash").setAttribute("aria-label", `Delete ${describe(photo)} (to the trash)`);
+  earlier.setAttribute("aria-label", t("Move %(photo)s earlier", { photo: describe(photo) }));
+  later.setAttribute("aria-label", t("Move %(photo)s later", { photo: describe(photo) }));
+  tile.querySelector(".make-cover").setAttribute("aria-label", t("Make %(photo)s the album cover", { photo: describe(photo) }));
+  tile.querySelector(".trash").setAttribute("aria-label", t("Delete %(photo)s (to the trash)", { photo: describe(photo) }));
 }
 
 // Only the current tile and its controls are in the tab order (a roving tab stop).
@@ -89,6 +91,7 @@ function render() {
   if (!current || !current.isConnected) setCurrent(grid.firstElementChild);
   if (focused && focused !== document.activeElement && focused.isConnected) focused.focus();
   document.getElementById("photo-count").textContent = `(${store.photos.length})`;
+  document.getElementById("empty-album").hidden = store.photos.length > 0;
 }
 
 function columns() {
@@ -158,7 +161,7 @@ function onClick(event) {
     }
   } else if (event.target.matches(".move")) moveBy([id], Number(event.target.dataset.move));
   else if (event.target.matches(".make-cover")) makeCover(id);
-  else if (event.target.matches(".trash")) trash([id]);
+  else if (event.target.matches(".trash")) confirmTrash([id]);
 }
 
 async function makeCover(id) {
@@ -166,20 +169,29 @@ async function makeCover(id) {
     const data = await api("PATCH", `/albums/${encodeURIComponent(store.slug)}`, { cover_photo_id: id });
     store.cover = data.album.cover_photo_id;
     store.notify();
-    announce(`${describe(store.byId(id))} is now the album cover.`);
+    announce(t("%(photo)s is now the album cover.", { photo: describe(store.byId(id)) }));
   } catch (error) {
-    announce(`The cover was not changed: ${error.message}`);
+    announce(t("The cover was not changed: %(reason)s", { reason: error.message }));
   }
 }
 
-export async function trash(ids) {
+// Ask first (the trash is only an admin's to empty or restore from), then delete.
+export function confirmTrash(ids) {
+  if (!ids.length) return;
+  const question = ids.length === 1
+    ? t("Move %(photo)s to the trash? Only an admin can restore it.", { photo: describe(store.byId(ids[0])) })
+    : nt("Move %(num)d photo to the trash? Only an admin can restore them.", "Move %(num)d photos to the trash? Only an admin can restore them.", ids.length);
+  if (window.confirm(question)) trash(ids);
+}
+
+async function trash(ids) {
   const done = [];
   for (const id of ids) {
     try {
       await api("DELETE", `/photos/${id}`);
       done.push(id);
     } catch (error) {
-      announce(`Photo ${store.byId(id)?.number} was not deleted: ${error.message}`);
+      announce(t("Photo %(number)s was not deleted: %(reason)s", { number: store.byId(id)?.number, reason: error.message }));
       break;
     }
   }
@@ -187,7 +199,7 @@ export async function trash(ids) {
   const next = tiles.get(done[done.length - 1])?.nextElementSibling;
   store.remove(done);
   if (next) focusTile(next);
-  announce(`${done.length} photo(s) moved to the trash; an admin can restore them.`);
+  announce(nt("%(num)d photo moved to the trash; an admin can restore it.", "%(num)d photos moved to the trash; an admin can restore them.", done.length));
   store.resyncSoon(0); // the numbers of the others may have changed
 }
 

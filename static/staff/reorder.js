@@ -1,4 +1,5 @@
 // Album order: drag and drop of tiles (one or the selection), Alt+arrow keys, saved at once.
+import { nt, t } from "../texts.js";
 import { announce, api } from "./api.js";
 import { store } from "./store.js";
 
@@ -36,7 +37,9 @@ function save(order, ids) {
   if (order.every((id, i) => id === before[i])) return saving;
   store.arrange(order);
   const first = store.byId(ids[0]);
-  announce(`Moved to position ${first.number}${ids.length > 1 ? ` (${ids.length} photos)` : ""}.`);
+  announce(ids.length > 1
+    ? nt("Moved to position %(position)s (%(num)d photo).", "Moved to position %(position)s (%(num)d photos).", ids.length, { position: first.number })
+    : t("Moved to position %(position)s.", { position: first.number }));
   // Saves run one after another, so the server ends with the last order shown.
   saving = saving.then(async () => {
     try {
@@ -45,7 +48,7 @@ function save(order, ids) {
       });
       if (store.ids().join() === order.join()) store.replace(data.photos);
     } catch (error) {
-      announce(`The new order was not saved: ${error.message}`);
+      announce(t("The new order was not saved: %(reason)s", { reason: error.message }));
       await store.load().catch(() => {});
     }
   });

@@ -1,5 +1,6 @@
 // Uploads: files, folders and zips dropped or chosen; one request per file, three at a time,
 // each with its own progress bar, an overall bar, reasons for refusals, retry for failures.
+import { nt, t } from "../texts.js";
 import { announce, apiBase, csrf, errorOf } from "./api.js";
 import { fromDrop, fromFileList, hasFiles } from "./sources.js";
 import { store } from "./store.js";
@@ -11,8 +12,8 @@ const REFUSED = new Set([
   "decoder_failed", "request_entity_too_large",
 ]);
 const LABELS = {
-  queued: "waiting", uploading: "uploading", processing: "processing…", done: "added",
-  duplicate: "duplicate", rejected: "rejected", failed: "failed",
+  queued: t("waiting"), uploading: t("uploading"), processing: t("processing…"), done: t("added"),
+  duplicate: t("duplicate"), rejected: t("rejected"), failed: t("failed"),
 };
 
 const list = document.getElementById("upload-list");
@@ -30,9 +31,9 @@ function add(found) {
     item.el = template.content.firstElementChild.cloneNode(true);
     item.el.querySelector(".upload-name").textContent = name;
     item.el.querySelector(".upload-name").title = name;
-    item.el.querySelector("progress").setAttribute("aria-label", `Upload of ${name}`);
-    item.el.querySelector(".upload-stop").setAttribute("aria-label", `Stop uploading ${name}`);
-    item.el.querySelector(".upload-retry").setAttribute("aria-label", `Retry ${name}`);
+    item.el.querySelector("progress").setAttribute("aria-label", t("Upload of %(name)s", { name }));
+    item.el.querySelector(".upload-stop").setAttribute("aria-label", t("Stop uploading %(name)s", { name }));
+    item.el.querySelector(".upload-retry").setAttribute("aria-label", t("Retry %(name)s", { name }));
     item.el.querySelector(".upload-stop").addEventListener("click", () => stop(item));
     item.el.querySelector(".upload-retry").addEventListener("click", () => retry(item));
     items.push(item);
@@ -50,7 +51,7 @@ function show(item, details) {
     list.prepend(el);
   }
   el.className = `upload-item ${item.state}`;
-  const label = item.zip && item.state === "done" ? "unpacked" : LABELS[item.state];
+  const label = item.zip && item.state === "done" ? t("unpacked") : LABELS[item.state];
   el.querySelector(".upload-state").textContent = item.message ? `${label}: ${item.message}` : label;
   const bar = el.querySelector("progress");
   if (item.state === "processing") bar.removeAttribute("value"); // indeterminate
@@ -93,10 +94,22 @@ function drawSummary() {
   overall.value = total ? sent / total : 0;
   const busy = count("queued") + count("uploading") + count("processing");
   const done = items.length - busy;
-  const parts = [`${count("done")} added`, `${count("duplicate")} duplicate`, `${count("rejected")} rejected`];
-  if (count("failed")) parts.push(`${count("failed")} failed`);
-  status.textContent = `${done} of ${items.length} files finished (${parts.join(", ")})${busy ? "" : ". All done."}`;
+  const parts = tally(count("done"), count("duplicate"), count("rejected"), count("failed"));
+  const finishedText = nt("%(done)s of %(num)d file finished", "%(done)s of %(num)d files finished", items.length, { done });
+  const allDone = busy ? "" : ". " + t("All done.");
+  status.textContent = `${finishedText} (${parts})${allDone}`;
   retryFailed.hidden = count("failed") === 0;
+}
+
+// "20 added, 0 duplicate, 1 rejected" (and the failed ones, if any).
+function tally(added, duplicate, rejected, failed = 0) {
+  const parts = [
+    nt("%(num)d added", "%(num)d added", added),
+    nt("%(num)d duplicate", "%(num)d duplicate", duplicate),
+    nt("%(num)d rejected", "%(num)d rejected", rejected),
+  ];
+  if (failed) parts.push(nt("%(num)d failed", "%(num)d failed", failed));
+  return parts.join(", ");
 }
 
 function pump() {
@@ -130,8 +143,8 @@ function send(item) {
     show(item);
   });
   xhr.addEventListener("load", () => settle(item, xhr.status, xhr.response));
-  xhr.addEventListener("error", () => fail(item, "the connection was interrupted"));
-  xhr.addEventListener("abort", () => fail(item, "stopped"));
+  xhr.addEventListener("error", () => fail(item, t("the connection was interrupted")));
+  xhr.addEventListener("abort", () => fail(item, t("stopped")));
   const form = new FormData();
   form.append("file", item.file, item.file.name);
   xhr.send(form);
@@ -149,7 +162,7 @@ function settle(item, code, body) {
   } else if (code === 409) {
     const known = store.byId(body?.error?.photo_id);
     item.state = "duplicate";
-    item.message = known ? `already in the album as photo ${known.number}` : errorOf(code, body).message;
+    item.message = known ? t("already in the album as photo %(number)s", { number: known.number }) : errorOf(code, body).message;
     show(item);
   } else {
     const error = errorOf(code, body);
@@ -168,9 +181,10 @@ function settleZip(item, body) {
   store.resyncSoon();
   item.state = "done";
   item.zip = true;
-  item.message = `${photos.length} added, ${duplicates.length} duplicate, ${rejected.length} rejected`;
+  item.message = tally(photos.length, duplicates.length, rejected.length);
+  const already = t("already in the album");
   show(item, [
-    ...duplicates.map((dup) => ["duplicate", `${dup.path}: already in the album`]),
+    ...duplicates.map((dup) => ["duplicate", `${dup.path}: ${already}`]),
     ...rejected.map((bad) => ["rejected", `${bad.path}: ${bad.error}`]),
   ]);
 }
@@ -185,7 +199,7 @@ function fail(item, message, next = true) {
 
 function stop(item) {
   if (item.xhr) item.xhr.abort(); // "abort" marks it failed, so it can be retried
-  else if (item.state === "queued") fail(item, "stopped");
+  else if (item.state === "queued") fail(item, t("stopped"));
 }
 
 function retry(item) {
@@ -196,6 +210,8 @@ function retry(item) {
 }
 
 export function initUpload() {
+  // Set here, not in the markup: `webkitdirectory` is no HTML attribute, only a property.
+  document.getElementById("pick-folder").webkitdirectory = true;
   for (const id of ["pick-files", "pick-folder"]) {
     const input = document.getElementById(id);
     input.addEventListener("change", () => {

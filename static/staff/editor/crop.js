@@ -3,7 +3,7 @@
 // ratio) kept around a focal point, or a free rectangle. Pointer and keyboard both work:
 // with a shape a click (or arrow keys) moves the focal point; free, the rectangle is dragged,
 // resized by its corner, or drawn anew, and arrow keys move it (Shift+arrows resize it).
-import { t } from "./texts.js";
+import { t } from "../../texts.js";
 
 const dialog = document.getElementById("label-dialog");
 const stage = document.getElementById("crop-stage");
@@ -165,11 +165,11 @@ export function initCrop(ctx) {
   document.getElementById("label-save").addEventListener("click", async () => {
     const body = { photo_id: current.info.photo_id, crop: crop(), caption: caption.value.trim() || null };
     const label = current.label;
-    if (await ctx.write("PUT", `/labels/${encodeURIComponent(label)}`, body, t("cropSaved", { label }))) dialog.close();
+    if (await ctx.write("PUT", `/labels/${encodeURIComponent(label)}`, body, t("The crop and caption of %(label)s are saved.", { label }))) dialog.close();
   });
   document.getElementById("label-forget").addEventListener("click", async () => {
     const label = current.label;
-    if (await ctx.write("DELETE", `/labels/${encodeURIComponent(label)}`, undefined, t("labelForgotten", { label }))) dialog.close();
+    if (await ctx.write("DELETE", `/labels/${encodeURIComponent(label)}`, undefined, t("Label %(label)s no longer shows a photo.", { label }))) dialog.close();
   });
   dialog.addEventListener("close", () => { current = null; });
 
@@ -189,7 +189,7 @@ export function initCrop(ctx) {
     caption.value = info.caption || "";
     const largest = info.renditions[info.renditions.length - 1];
     image.src = largest ? largest.url : "";
-    document.getElementById("label-dialog-title").textContent = t("dialogTitle", { label, number: info.number, album: info.album });
+    document.getElementById("label-dialog-title").textContent = t("Label %(label)s: photo %(number)s of %(album)s", { label, number: info.number, album: info.album });
     dialog.showModal();
     fitStage(info);
     draw();

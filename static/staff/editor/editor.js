@@ -20,7 +20,7 @@ import { initCrop } from "./crop.js";
 import { initPicker, markUsage } from "./picker.js";
 import { drawPreview, drawProblems } from "./preview.js";
 import { selectLabel } from "./text.js";
-import { t } from "./texts.js";
+import { t } from "../../texts.js";
 
 const root = document.getElementById("editor");
 const area = document.getElementById("article-body");
@@ -40,15 +40,15 @@ let timer = null;
 const isDirty = () => area.value !== saved.body || title.value !== saved.title;
 
 function showState(text) {
-  saveState.textContent = text ?? (isDirty() ? t("unsaved") : "");
+  saveState.textContent = text ?? (isDirty() ? t("Unsaved changes") : "");
 }
 
 function render(next) {
   answer = next;
   const status = next.article.status;
   root.dataset.status = status;
-  document.getElementById("article-status").textContent = t(status);
-  publishButton.textContent = status === "published" ? t("unpublish") : t("publish");
+  document.getElementById("article-status").textContent = status === "published" ? t("published") : t("draft");
+  publishButton.textContent = status === "published" ? t("Unpublish") : t("Publish");
   drawPreview(next, openLabel);
   drawProblems(next, maxRow, pickProblem);
   markUsage(next.article.labels);
@@ -56,7 +56,7 @@ function render(next) {
 }
 
 function failed(error) {
-  announce(t("failed", { message: error.message }));
+  announce(t("Not done: %(message)s", { message: error.message }));
   showState();
 }
 
@@ -92,9 +92,9 @@ async function write(method, path, body, said) {
   }
 }
 
-async function save(extra = {}, said = t("saved")) {
+async function save(extra = {}, said = t("Saved.")) {
   const sent = { body: area.value, title: title.value };
-  showState(t("saving"));
+  showState(t("Saving…"));
   try {
     const next = await api("PATCH", base, { ...sent, ...extra });
     saved = sent;
@@ -111,12 +111,12 @@ async function save(extra = {}, said = t("saved")) {
 
 function togglePublish() {
   const publish = root.dataset.status !== "published";
-  save({ status: publish ? "published" : "draft" }, publish ? t("nowPublished") : t("nowDraft"));
+  save({ status: publish ? "published" : "draft" }, publish ? t("The article is published.") : t("The article is a draft again."));
 }
 
 async function changeAlbum() {
   const option = albumSelect.selectedOptions[0];
-  const said = t("albumChanged", { album: option ? option.textContent : "" });
+  const said = t("The labels now mean the photos of %(album)s.", { album: option ? option.textContent : "" });
   if (!(await write("PATCH", "", { album: albumSelect.value || null }, said))) return;
   const sheet = document.getElementById("contact-sheet");
   sheet.hidden = !albumSelect.value;
@@ -159,7 +159,7 @@ function init() {
   document.getElementById("save").addEventListener("click", () => save());
   publishButton.addEventListener("click", togglePublish);
   albumSelect.addEventListener("change", changeAlbum);
-  for (const link of document.querySelectorAll("#export, #press-kit")) link.addEventListener("click", download);
+  for (const link of document.querySelectorAll("#export, #export-fragment, #press-kit")) link.addEventListener("click", download);
   root.addEventListener("keydown", (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key === "s") {
       event.preventDefault();

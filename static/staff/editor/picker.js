@@ -3,7 +3,7 @@
 // new row that is inserted at the text's cursor; a photo can also be dragged into the text.
 // Each photo says where it is used: other articles (from the server) and this one's labels.
 import { insertRow, placedLabels } from "./text.js";
-import { t } from "./texts.js";
+import { t } from "../../texts.js";
 
 const picker = document.getElementById("picker");
 const albumSelect = document.getElementById("picker-album");
@@ -47,19 +47,19 @@ async function assign(ctx, tile) {
   const photo = photoOf(tile);
   const label = (labelBox.value.trim() || photo.number).toLowerCase();
   if (!LABEL.test(label)) {
-    ctx.announce(t("noLabel"));
+    ctx.announce(t("Type a label like 7 or 8a."));
     labelBox.focus();
     return;
   }
   const old = ctx.labels()[label];
   const same = old && old.photo_id === photo.id; // keep its crop and caption
   const body = { photo_id: photo.id, crop: same ? old.crop : null, caption: same ? old.caption : null };
-  const said = t("labelShows", { label, number: photo.number, album: photo.albumTitle });
+  const said = t("Label %(label)s shows photo %(number)s of %(album)s.", { label, number: photo.number, album: photo.albumTitle });
   if (await ctx.write("PUT", `/labels/${encodeURIComponent(label)}`, body, said)) labelBox.value = "";
 }
 
 function showDraft() {
-  draftOut.textContent = draft.length ? draft.map((d) => d.label).join("  ") : t("rowEmpty");
+  draftOut.textContent = draft.length ? draft.map((d) => d.label).join("  ") : t("Click photos to build a row.");
   insertButton.disabled = draft.length === 0;
 }
 
@@ -80,7 +80,7 @@ async function insertDraft(ctx) {
   insertRow(ctx.area, labels);
   draft = [];
   showDraft();
-  ctx.announce(t("rowInserted", { labels: labels.join(" ") }));
+  ctx.announce(t("The row %(labels)s is in the text.", { labels: labels.join(" ") }));
 }
 
 // Dragging a photo into the text drops its label there, spaced to stand in a row.
@@ -112,7 +112,7 @@ export function markUsage(labels) {
     const note = tile.querySelector(".here");
     tile.classList.toggle("used-here", Boolean(here));
     note.hidden = !here;
-    note.textContent = here ? t("hereAs", { labels: here.join(", ") }) : "";
+    note.textContent = here ? t("In this article as %(labels)s", { labels: here.join(", ") }) : "";
   }
 }
 
@@ -124,7 +124,7 @@ async function switchAlbum(ctx) {
     picker.innerHTML = await response.text(); // our own server's escaped template
     if (ctx.answer()) markUsage(ctx.labels());
   } catch (error) {
-    ctx.announce(t("failed", { message: error.message }));
+    ctx.announce(t("Not done: %(message)s", { message: error.message }));
   }
 }
 

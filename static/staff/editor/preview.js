@@ -1,7 +1,7 @@
 // The live preview beside the text: paragraphs and rows in reading order, each row drawn
 // from the server's layout boxes (scaled to the column), each photo with its crop; and the
 // problems list, each problem naming its label. Boxes and problem labels open the label.
-import { t } from "./texts.js";
+import { t } from "../../texts.js";
 
 const preview = document.getElementById("preview");
 const problemList = document.getElementById("problems");
@@ -35,7 +35,7 @@ function box(boxData, layout, info, flagged, open) {
   button.className = "preview-box";
   if (flagged.has(boxData.label)) button.classList.add("flagged");
   button.dataset.label = boxData.label;
-  button.setAttribute("aria-label", t("boxName", { label: boxData.label }));
+  button.setAttribute("aria-label", t("Label %(label)s: crop and caption", { label: boxData.label }));
   Object.assign(button.style, {
     left: percent(boxData.x, layout.width), width: percent(boxData.width, layout.width),
   });
@@ -61,7 +61,7 @@ function row(boxes, layout, labels, flagged, open) {
 function missing(labels) {
   const line = document.createElement("p");
   line.className = "preview-missing";
-  line.textContent = labels.map((label) => t("noPhoto", { label })).join(" · ");
+  line.textContent = labels.map((label) => t("%(label)s: no photo", { label })).join(" · ");
   return line;
 }
 
@@ -91,15 +91,24 @@ export function drawPreview(answer, open) {
   }
   preview.replaceChildren(...parts);
   layoutError.hidden = !layout.error;
-  layoutError.textContent = layout.error ? t("layoutError", { message: layout.error }) : "";
+  layoutError.textContent = layout.error ? t("The rows cannot be drawn: %(message)s", { message: layout.error }) : "";
 }
 
 // A problem in the reader's words; rows too wide are named by their labels (the server
 // lists them in reading order, so they pair with the text's rows that are too long).
+const PROBLEMS = {
+  unknown_label: (v) => t("%(label)s has no photo: pick one below, or fix the number in the text", v),
+  duplicate_label: (v) => t("%(label)s stands in more than one place", v),
+  unplaced: (v) => t("%(label)s has a photo but stands in no row", v),
+  row_too_wide: (v) => t("The row %(label)s has more than %(max)s photos: they get too small to read", v),
+  missing_alt: (v) => t("%(label)s: the photo has no alt text (add it on the album page)", v),
+  hidden_photo: (v) => t("%(label)s: visitors may not see this photo (album not public, or no consent)", v),
+  same_photo: (v) => t("%(label)s shows the same photo as another label, the same way: crop or reassign one", v),
+};
+
 function problemText(problem, label, maxRow) {
-  const key = `problem.${problem.code}`;
-  const text = t(key, { label, max: maxRow });
-  return text === key ? problem.message : text;
+  const say = PROBLEMS[problem.code];
+  return say ? say({ label, max: maxRow }) : problem.message;
 }
 
 export function drawProblems(answer, maxRow, onPick) {
@@ -125,5 +134,5 @@ export function drawProblems(answer, maxRow, onPick) {
   });
   problemList.replaceChildren(...items);
   document.getElementById("no-problems").hidden = items.length > 0;
-  document.getElementById("problem-count").textContent = items.length ? t("problemCount", { count: items.length }) : "";
+  document.getElementById("problem-count").textContent = items.length ? `(${items.length})` : "";
 }
