@@ -125,7 +125,9 @@ def test_feed_lists_newly_published_albums(client, session):
     feed = ET.fromstring(response.data)
     entries = feed.findall(f"{ATOM}entry")
     assert [e.find(f"{ATOM}title").text for e in entries] == ["Newer", "Old & <tired>"]
-    assert entries[0].find(f"{ATOM}id").text == "http://localhost/albums/newer"
+    assert entries[0].find(f"{ATOM}id").text.startswith("urn:uuid:")  # the same on any host
+    alternate = entries[0].find(f"{ATOM}link[@rel='alternate']").get("href")
+    assert alternate == "http://localhost/albums/newer"
     assert entries[1].find(f"{ATOM}summary").text == "First one"  # no control characters
     content = entries[1].find(f"{ATOM}content")
     assert content.get("type") == "html" and '<img src="http://localhost/media/' in content.text
@@ -134,13 +136,32 @@ def test_feed_lists_newly_published_albums(client, session):
 
 
 def test_feed_document_is_valid_atom_without_entries():
-    document = atom(title="T", site_url="http://x/", feed_url="http://x/f", author="A", entries=[])
+    named = {"id": "urn:uuid:1", "title": "T", "language": "lv", "author": "A"}
+    document = atom(**named, site_url="http://x/", feed_url="http://x/f", entries=[])
     feed = ET.fromstring(document)
     assert feed.find(f"{ATOM}updated").text == "1970-01-01T00:00:00+00:00"
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "lv"
     moment = datetime(2026, 5, 1, 12, 0)
-    entry = Entry("http://x/a", "a", moment, moment.replace(tzinfo=UTC), "s")
-    one = ET.fromstring(atom(title="T", site_url="", feed_url="", author="A", entries=[entry]))
+    entry = Entry("http://x/a", "urn:uuid:2", "a", moment, moment.replace(tzinfo=UTC), "s")
+    one = ET.fromstring(atom(**named, site_url="", feed_url="", entries=[entry]))
     assert one.find(f"{ATOM}entry/{ATOM}published").text == "2026-05-01T12:00:00+00:00"
+    assert one.find(f"{ATOM}entry/{ATOM}id").text == "urn:uuid:2"
+
+
+def test_feed_ids_do_not_follow_the_host_asked(client, runner):
+    """The same feed asked through two addresses: the same ids, its language marked."""
+    assert runner.invoke(args=["albums", "create", "fest", "--visibility", "public"]).exit_code == 0
+    answers = [
+        client.get("/feed.atom", base_url=f"http://{host}/", headers={"Accept-Language": "lv"})
+        for host in ("gallery.school.lv", "10.0.0.5:8000")
+    ]
+    feeds = [ET.fromstring(answer.data) for answer in answers]
+    ids = [[e.text for e in feed.iter(f"{ATOM}id")] for feed in feeds]
+    assert ids[0] == ids[1] and len(ids[0]) == 2
+    assert all(i.startswith("urn:uuid:") for i in ids[0])
+    assert feeds[0].get("{http://www.w3.org/XML/1998/namespace}lang") == "lv"
+    links = [feed.find(f"{ATOM}link[@rel='self']").get("href") for feed in feeds]
+    assert links == ["http://gallery.school.lv/feed.atom", "http://10.0.0.5:8000/feed.atom"]
 
 
 def test_an_album_is_dated_when_it_first_becomes_public(runner, session):

@@ -182,7 +182,7 @@ def test_listings_and_feed_show_public_albums_only(world, who):
     for state, (slug, _secret) in world["albums"].items():
         listed = state == "public"
         assert (f'href="/albums/{slug}"' in home) == listed, (state, who)
-        assert (f"/albums/{slug}</id>" in feed) == listed, (state, who)
+        assert (f'href="http://localhost/albums/{slug}"' in feed) == listed, (state, who)
     year = _get(world, who, f"/years/{date.today().year}").get_data(as_text=True)
     for state, (slug, _secret) in world["albums"].items():
         assert (f'href="/albums/{slug}"' in year) == (state == "public"), (state, who)

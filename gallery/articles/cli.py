@@ -127,8 +127,11 @@ def layout(slug: str, width: int | None, gap: int | None, as_json: bool) -> None
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--base-url", help="Site root for the image URLs (default: GALLERY_PUBLIC_URL).")
 @click.option("--width", type=click.IntRange(100, 10_000), help="Reference column width.")
+@click.option("--fragment", is_flag=True, help="Only the <article> element, not a document.")
 @with_appcontext
-def render(slug: str, output: Path | None, base_url: str | None, width: int | None) -> None:
+def render(
+    slug: str, output: Path | None, base_url: str | None, width: int | None, fragment: bool
+) -> None:
     """Clean, self-contained HTML to paste into another site's editor (stdout without -o)."""
     from gallery.articles.html import export_html
 
@@ -136,7 +139,8 @@ def render(slug: str, output: Path | None, base_url: str | None, width: int | No
     if not base.startswith(("http://", "https://")):
         raise click.ClickException("give --base-url https://... or set GALLERY_PUBLIC_URL")
     width = width or _config("ARTICLE_WIDTH")
-    html = export_html(_article(slug), width=width, gap=_config("ARTICLE_GAP"), base_url=base)
+    gap = _config("ARTICLE_GAP")
+    html = export_html(_article(slug), width=width, gap=gap, base_url=base, fragment=fragment)
     if output is None:
         click.echo(html)
     else:
@@ -150,10 +154,13 @@ def render(slug: str, output: Path | None, base_url: str | None, width: int | No
 def press_kit(slug: str, output: Path) -> None:
     """A zip of web-size JPEGs named by label, with captions and credits inside and beside."""
     from gallery.articles.exports import press_kit_photos
+    from gallery.articles.html import article_language
     from gallery.articles.presskit import write_press_kit
+    from gallery.web.i18n import gettext_in
 
     found = _article(slug)
-    names = write_press_kit(found.title, press_kit_photos(found, _storage()), output)
+    prefix = gettext_in(article_language(found), "Photo:")
+    names = write_press_kit(found.title, press_kit_photos(found, _storage()), output, prefix)
     click.echo(f"{output}: {len(names) - 1} photos")
 
 

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from flask import render_template
 
-from gallery.articles.body import Paragraph
+from gallery.articles.body import Paragraph, text_language
 from gallery.articles.read import Placement, blocks_with_placements
+from gallery.core.credit import credit_line
 from gallery.core.layout import Box, Item, layout_row
 from gallery.core.media import rendition_url
 from gallery.core.models import Article, Rendition
+from gallery.web.i18n import gettext_in
 
 PHONE_BASIS_REM = 8  # export rows wrap where a photo would get narrower than aspect x 8 rem
 
@@ -29,6 +31,7 @@ class Cell:
     srcset: str
     sizes: str
     large: str  # the biggest rendition, for the lightbox and the no-script link
+    alt: str  # the photo's alt text, else its caption, else "Photo 8a" in the article's language
 
     @property
     def aspect(self) -> str:
@@ -37,6 +40,11 @@ class Cell:
     @property
     def basis_rem(self) -> str:
         return f"{self.placement.aspect * PHONE_BASIS_REM:.3f}"
+
+    @property
+    def crop_data(self) -> str:
+        """The crop as "x y w h" fractions, for static/article.js and the lightbox."""
+        return " ".join(f"{v:.5f}" for v in self.placement.rect)
 
     @property
     def img_style(self) -> str:
@@ -52,7 +60,7 @@ def _renditions(placement: Placement) -> list[Rendition]:
     return sorted(placement.photo.renditions, key=lambda r: r.width)
 
 
-def _cell(placement: Placement, box: Box, base_url: str) -> Cell:
+def _cell(placement: Placement, box: Box, base_url: str, untitled: str) -> Cell:
     photo = placement.photo
 
     def url(rendition: Rendition) -> str:
@@ -69,13 +77,21 @@ def _cell(placement: Placement, box: Box, base_url: str) -> Cell:
         srcset=", ".join(f"{url(r)} {r.width}w" for r in ladder),
         sizes=f"(max-width: 600px) {round(100 / placement.rect[2])}vw, {drawn}px",
         large=url(ladder[-1]) if ladder else "",
+        alt=placement.alt or untitled % {"label": placement.label},
     )
 
 
 def render_blocks(
-    article: Article, *, visitor: bool, width: int, gap: int, base_url: str = ""
+    article: Article,
+    *,
+    visitor: bool,
+    width: int,
+    gap: int,
+    base_url: str = "",
+    untitled: str = "Photo %(label)s",
 ) -> list[Paragraph | list[Cell]]:
-    """Paragraphs, and rows as cells laid out at the reference width."""
+    """Paragraphs, and rows as cells laid out at the reference width; `untitled` names a
+    photo that has neither alt text nor caption (with its label)."""
     out: list[Paragraph | list[Cell]] = []
     for block in blocks_with_placements(article, visitor=visitor):
         if isinstance(block, Paragraph):
@@ -83,12 +99,44 @@ def render_blocks(
             continue
         items = [Item(p.label, p.photo.id, p.aspect) for p in block]
         boxes = layout_row(items, width, gap)
-        out.append([_cell(p, box, base_url) for p, box in zip(block, boxes, strict=True)])
+        out.append([_cell(p, box, base_url, untitled) for p, box in zip(block, boxes, strict=True)])
     return out
 
 
-def export_html(article: Article, *, width: int, gap: int, base_url: str) -> str:
+def article_language(article: Article) -> str:
+    """The language the article is written in (its title and text), whatever the
+    interface speaks: its page and its export mark it with `lang`."""
+    return text_language(f"{article.title}\n{article.body}")
+
+
+def untitled_text(language: str) -> str:
+    """What a photo without alt text or caption is called, in the article's language."""
+    return gettext_in(language, "Photo %(label)s")
+
+
+def export_html(
+    article: Article, *, width: int, gap: int, base_url: str, fragment: bool = False
+) -> str:
     """Clean, self-contained HTML to paste elsewhere: absolute URLs, inline styles, no
-    scripts. Only photos visitors may see are in it, since the URLs must work for them."""
-    blocks = render_blocks(article, visitor=True, width=width, gap=gap, base_url=base_url)
-    return render_template("article_export.html", article=article, blocks=blocks, gap=gap)
+    scripts; the whole document, or only its <article> (`fragment`). Only photos visitors
+    may see are in it, since the URLs must work for them. The export's own words (a
+    photo's fallback alt text, the credit's prefix) are in the article's language."""
+    language = article_language(article)
+    blocks = render_blocks(
+        article,
+        visitor=True,
+        width=width,
+        gap=gap,
+        base_url=base_url,
+        untitled=untitled_text(language),
+    )
+    prefix = gettext_in(language, "Photo:")
+    return render_template(
+        "article_export.html",
+        article=article,
+        blocks=blocks,
+        gap=gap,
+        language=language,
+        credit_text=lambda text: credit_line(text, prefix),
+        fragment=fragment,
+    )

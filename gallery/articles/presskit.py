@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape
 
 from PIL import Image, ImageOps
 
+from gallery.core.credit import credit_line
+
 MAX_EDGE = 2048  # the top of the rendition ladder: large enough for print in a newspaper
 QUALITY = 88
 _IIM_MAX = 2000  # bytes per IPTC dataset; IIM allows more, many readers do not
@@ -93,27 +95,30 @@ def kit_jpeg(photo: KitPhoto, max_edge: int = MAX_EDGE) -> bytes:
     return insert_segment(out.getvalue(), iptc)
 
 
-def captions_text(title: str, photos: Sequence[KitPhoto]) -> str:
-    """`captions.txt`: the article's title, then each file with its caption and credit."""
+def captions_text(title: str, photos: Sequence[KitPhoto], credit: str = "Photo:") -> str:
+    """`captions.txt`: the article's title, then each file with its caption and credit
+    (`credit` is the prefix, "Foto:" for a Latvian article)."""
     lines = [title, ""]
     for photo in photos:
         lines.append(f"{photo.label}.jpg")
-        lines.extend(text for text in (photo.caption, _credit_line(photo)) if text)
+        lines.extend(text for text in (photo.caption, _credit_line(photo, credit)) if text)
         lines.append("")
     return "\n".join(lines)
 
 
-def _credit_line(photo: KitPhoto) -> str:
-    parts = [f"Photo: {photo.credit}" if photo.credit else "", photo.copyright]
+def _credit_line(photo: KitPhoto, prefix: str) -> str:
+    parts = [credit_line(photo.credit, prefix) if photo.credit else "", photo.copyright]
     return " · ".join(part for part in parts if part)
 
 
-def write_press_kit(title: str, photos: Sequence[KitPhoto], out: Path | BinaryIO) -> list[str]:
+def write_press_kit(
+    title: str, photos: Sequence[KitPhoto], out: Path | BinaryIO, credit: str = "Photo:"
+) -> list[str]:
     """The zip; returns its member names. A label shown twice is packed once."""
     unique = list({photo.label: photo for photo in photos}.values())
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for photo in unique:
             # JPEG does not shrink further: store it, deflate only the text.
             archive.writestr(f"{photo.label}.jpg", kit_jpeg(photo), zipfile.ZIP_STORED)
-        archive.writestr("captions.txt", captions_text(title, unique))
+        archive.writestr("captions.txt", captions_text(title, unique, credit))
         return archive.namelist()

@@ -16,12 +16,19 @@ from werkzeug.wrappers import Response as BaseResponse
 from gallery.accounts.auth import is_staff, require_role
 from gallery.articles.contactsheet import render_pages, save_pdf
 from gallery.articles.exports import album_sheet_photos, press_kit_photos
-from gallery.articles.html import export_html, render_blocks
+from gallery.articles.html import (
+    article_language,
+    export_html,
+    render_blocks,
+    untitled_text,
+)
 from gallery.articles.presskit import write_press_kit
 from gallery.articles.read import articles_using, listed_articles, problems, visible_article
 from gallery.catalog.albums import live_album
+from gallery.core.credit import credit_line
 from gallery.core.db import get_session
 from gallery.core.models import Article, Photo
+from gallery.web.i18n import gettext, gettext_in
 
 bp = Blueprint("articles", __name__)
 
@@ -48,10 +55,13 @@ def page(slug: str) -> str:
     article = _article_or_404(slug)
     staff = is_staff()
     width, gap = _config("ARTICLE_WIDTH"), _config("ARTICLE_GAP")
+    language = article_language(article)
+    untitled = untitled_text(language)
     return render_template(
         "article.html",
         article=article,
-        blocks=render_blocks(article, visitor=not staff, width=width, gap=gap),
+        language=language,
+        blocks=render_blocks(article, visitor=not staff, width=width, gap=gap, untitled=untitled),
         gap=gap,
         staff=staff,
         problems=problems(article, _config("ARTICLE_MAX_ROW")) if staff else [],
@@ -66,12 +76,20 @@ def base_url() -> str:
 @bp.get("/articles/<slug>/export.html")
 @require_role("staff")
 def export(slug: str) -> Response:
+    """The article's HTML to paste into another site: the document, or with ?fragment=1
+    only its <article> element."""
     article = _article_or_404(slug)
+    fragment = request.args.get("fragment") in ("1", "true", "yes")
     html = export_html(
-        article, width=_config("ARTICLE_WIDTH"), gap=_config("ARTICLE_GAP"), base_url=base_url()
+        article,
+        width=_config("ARTICLE_WIDTH"),
+        gap=_config("ARTICLE_GAP"),
+        base_url=base_url(),
+        fragment=fragment,
     )
     response = Response(html, mimetype="text/html")
-    response.headers["Content-Disposition"] = f'attachment; filename="{article.slug}.html"'
+    name = f"{article.slug}-article.html" if fragment else f"{article.slug}.html"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -80,7 +98,8 @@ def export(slug: str) -> Response:
 def press_kit(slug: str) -> BaseResponse:
     article = _article_or_404(slug)
     out = io.BytesIO()
-    write_press_kit(article.title, press_kit_photos(article, _storage()), out)
+    credit = gettext_in(article_language(article), "Photo:")
+    write_press_kit(article.title, press_kit_photos(article, _storage()), out, credit=credit)
     out.seek(0)
     return send_file(out, "application/zip", as_attachment=True, download_name=f"{slug}.zip")
 
@@ -106,4 +125,11 @@ def article_usage(photos: list[Photo]) -> dict[int, list[Article]]:
     return articles_using(get_session(), ids, published_only=not is_staff()) if ids else {}
 
 
+def credit_text(credit: str) -> str:
+    """Template helper: a credit as shown under a photo ("Photo: A. Ozola"), in the
+    interface's language, unless it carries its own prefix."""
+    return credit_line(credit, gettext("Photo:"))
+
+
 bp.add_app_template_global(article_usage)
+bp.add_app_template_global(credit_text)

@@ -1,6 +1,12 @@
-"""The staff workspace's album pages: the list, a new album, one album's page, the trash."""
+"""The staff workspace's album pages: the list, a new album, one album's page, the trash.
+
+A form the domain refuses is shown again as it was filled in, with the reason above it,
+in the reader's language (a 400), rather than emptied by a redirect.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -11,8 +17,9 @@ from gallery.catalog.representations import secret_url
 from gallery.core import audit
 from gallery.core.db import get_session
 from gallery.core.errors import InvalidInput
-from gallery.core.models import Album
-from gallery.web.i18n import gettext
+from gallery.core.media import rendition_url
+from gallery.core.models import Album, Photo
+from gallery.web.i18n import gettext, translate
 
 bp = Blueprint("catalog", __name__, url_prefix="/staff")
 
@@ -22,21 +29,32 @@ ALBUM_FIELDS = ("title", "event_date", "place", "description", "visibility")
 @bp.get("/")
 @require_role("staff")
 def home() -> str:
+    return _home_page()
+
+
+def _home_page(form: dict[str, str] | None = None, error: str = "") -> str:
     session = get_session()
     found = albums.live_albums(session)
-    return render_template("staff/home.html", albums=found, counts=albums.photo_counts(session))
+    return render_template(
+        "staff/home.html",
+        albums=found,
+        counts=albums.photo_counts(session),
+        covers=albums.staff_covers(session, found),
+        form=form or {},
+        error=error,
+    )
 
 
 @bp.post("/albums")
 @require_role("staff")
-def album_create() -> Response:
+def album_create() -> Response | tuple[str, int]:
     session = get_session()
     fields = {name: request.form.get(name) for name in ALBUM_FIELDS if request.form.get(name)}
     try:
         album = albums.create_album(session, request.form.get("slug", "").strip(), **fields)
     except InvalidInput as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("catalog.home"))
+        session.rollback()
+        return _home_page(request.form.to_dict(), translate(exc.words)), 400
     audit.commit(session, actor(), "album.create", album)
     return redirect(url_for("catalog.album", slug=album.slug))
 
@@ -64,7 +82,7 @@ def album_update(slug: str) -> Response:
             visibility=form.get("visibility"),
         )
     except InvalidInput as exc:
-        flash(str(exc), "error")
+        flash(translate(exc.words), "error")
         return redirect(url_for("catalog.album", slug=slug))
     audit.commit(session, actor(), "album.update", found, **fields)
     flash(gettext("Saved."), "ok")
@@ -80,3 +98,25 @@ def trash() -> str:
 
 def _album(slug: str) -> Album:
     return albums.live_album(get_session(), slug) or abort(404)
+
+
+@dataclass(frozen=True)
+class Thumb:
+    url: str
+    width: int
+    height: int
+
+
+def cover_image(photo: Photo, width: int = 400) -> Thumb | None:
+    """Template helper: the smallest rendition of a photo at least `width` wide (else its
+    largest), for album cards."""
+    ladder = sorted(photo.renditions, key=lambda r: r.width)
+    if not ladder:
+        return None
+    chosen = next((r for r in ladder if r.width >= width), ladder[-1])
+    return Thumb(
+        rendition_url(photo.sha256, chosen.name, chosen.format), chosen.width, chosen.height
+    )
+
+
+bp.add_app_template_global(cover_image)

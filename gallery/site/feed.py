@@ -1,9 +1,15 @@
 """An Atom 1.0 feed (RFC 4287) of newly published albums, built with ElementTree so that
-every text is escaped and the document is always well-formed."""
+every text is escaped and the document is always well-formed.
+
+Its `xml:lang` is the language its words are in. Ids never change with the host a reader
+asked through (an entry's id is its album's, a feed's the installation's; `urn:uuid:`
+names made from them), so a reader that subscribed through another address does not see
+every album again as new."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +25,7 @@ class Entry:
     """One album in the feed; URLs are absolute."""
 
     url: str
+    id: str  # permanent: urn:uuid:..., see entry_id
     title: str
     published: datetime
     updated: datetime
@@ -50,7 +57,7 @@ def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 def _entry(feed: ET.Element, entry: Entry) -> None:
     element = _add(feed, "entry")
-    _add(element, "id", entry.url)
+    _add(element, "id", entry.id)
     _add(element, "title", entry.title)
     _add(element, "link", rel="alternate", type="text/html", href=entry.url)
     _add(element, "published", timestamp(entry.published))
@@ -72,13 +79,31 @@ def _attr(text: str) -> str:
     )
 
 
+def entry_id(album_id: int, created: datetime) -> str:
+    """An album's permanent id in feeds: the same whichever host is asked, never reused."""
+    name = f"gallery:album:{album_id}:{timestamp(created)}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def feed_id(installation: str) -> str:
+    """The feed's permanent id, from something that names this installation."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'gallery:feed:{installation}')}"
+
+
 def atom(
-    *, title: str, site_url: str, feed_url: str, author: str, entries: Sequence[Entry]
+    *,
+    id: str,
+    title: str,
+    language: str,
+    site_url: str,
+    feed_url: str,
+    author: str,
+    entries: Sequence[Entry],
 ) -> bytes:
     """The feed document; `updated` is that of the newest entry (or the epoch if none)."""
     ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    _add(feed, "id", feed_url)
+    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": language})
+    _add(feed, "id", id)
     _add(feed, "title", title)
     newest = max((utc(e.updated) for e in entries), default=datetime(1970, 1, 1, tzinfo=UTC))
     _add(feed, "updated", timestamp(newest))

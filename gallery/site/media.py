@@ -15,7 +15,10 @@ through trash, backup and repair, and new rules apply to every photo at once.
 from __future__ import annotations
 
 import functools
+import io
 import logging
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from gallery.core.models import Album, Photo, Rendition
 from gallery.core.storage import LocalStorage
 from gallery.ingest import strip
 from gallery.ingest.accept import EXTENSIONS
+from gallery.ingest.filenames import download_name
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +102,52 @@ def original_for(storage: LocalStorage, photo: Photo, viewer: seeing.Viewer) -> 
 def _private_metadata(path: str, fmt: str) -> tuple[strip.Splice, ...]:
     # Originals are stored by hash and never change, so an answer never goes stale.
     return strip.private_metadata(Path(path), fmt)
+
+
+class _Pipe(io.RawIOBase):
+    """Where zipfile writes an album's zip: bytes gathered until the stream takes them.
+    It tells its position but cannot seek, so zipfile writes each entry's sizes after it."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._written = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        self._written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._written
+
+    def take(self) -> bytes:
+        out = b"".join(self._chunks)
+        self._chunks.clear()
+        return out
+
+
+def album_zip(
+    storage: LocalStorage, photos: list[Photo], viewer: seeing.Viewer, chunk: int = 256 * 1024
+) -> Iterator[bytes]:
+    """The album's originals as one zip, streamed as it is made (never whole in memory, nor
+    on disk): `001-name.jpg`, `002-...` in album order; visitors' copies without their
+    private metadata, as each photo's own download (a file that cannot be cleaned is left
+    out, as its download answers 404). Stored, not deflated: photos do not shrink."""
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for photo in photos:
+            found = original_for(storage, photo, viewer)
+            if found is None:
+                continue
+            name = (
+                f"{photo.number:03d}-{download_name(photo.filename or photo.sha256, photo.format)}"
+            )
+            with found.open() as source, archive.open(name, "w", force_zip64=True) as entry:
+                while data := source.read(chunk):
+                    entry.write(data)
+                    yield pipe.take()
+            yield pipe.take()
+    yield pipe.take()

@@ -7,6 +7,7 @@ drafts and private albums here too, under a banner saying who else can.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import UTC, date, datetime
 from typing import Any
@@ -28,6 +29,7 @@ from werkzeug.wsgi import wrap_file
 
 from gallery.accounts.auth import is_staff, viewer
 from gallery.catalog.albums import albums_for, seen_album
+from gallery.catalog.photos import album_photos
 from gallery.core import visibility as seeing
 from gallery.core.db import get_session
 from gallery.core.media import MIMETYPES, rendition_url
@@ -197,6 +199,25 @@ def _send_cleaned(found: media.Original, mimetype: str) -> Response:
     return response
 
 
+@bp.get("/albums/<slug>/download.zip")
+def album_zip(slug: str) -> Response:
+    """The whole album's originals as one zip, where the album offers its originals (staff:
+    always): the photos the asker may see, each as its own download would give it."""
+    found, who = _album_or_404(slug), viewer()
+    if not (who.staff or found.allow_original_download):
+        abort(404)
+    photos = [p for p in album_photos(get_session(), found) if seeing.shown_in_album(p, who)]
+    if not photos:
+        abort(404)
+    storage = current_app.extensions["gallery.storage"]
+    response = Response(
+        media.album_zip(storage, photos, who), mimetype="application/zip", direct_passthrough=True
+    )
+    response.headers["Content-Disposition"] = content_disposition(f"{found.slug}.zip")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 @bp.get("/media/<sha256>/<name>.jpg")
 def rendition(sha256: str, name: str) -> Response:
     """A rendition visitors may see (or any, for staff: their pages show drafts too)."""
@@ -234,8 +255,11 @@ def _feed_document() -> bytes:
     covers = album_list.covers(session, albums)
     counts = album_list.visible_counts(session, [a.id for a in albums])
     entries = [_entry(a, covers.get(a.id), counts.get(a.id, 0), base) for a in albums]
+    installation = hashlib.sha256(str(_config("SECRET_KEY")).encode()).hexdigest()
     return feed.atom(
+        id=feed.feed_id(installation),
         title=gettext("Gallery"),
+        language=current_language(),
         site_url=base + "/",
         feed_url=base + "/feed.atom",
         author=gettext("Gallery"),
@@ -248,6 +272,7 @@ def _entry(album: Album, cover: cards.PhotoCard | None, count: int, base: str) -
     summary = album.description or ngettext("%(num)d photo", "%(num)d photos", count)
     return feed.Entry(
         url=f"{base}/albums/{album.slug}",
+        id=feed.entry_id(album.id, album.created_at),
         title=album.title,
         published=album.published_at or album.created_at,
         updated=album.updated_at,
@@ -267,6 +292,13 @@ def smallest(photo: Photo) -> Rendition | None:
     return min(photo.renditions, key=lambda r: r.width, default=None)
 
 
+def cover_alt(cover: cards.PhotoCard, title: str) -> str:
+    """Template helper: an album card's cover describes the photo when it says more than
+    the album's title beside it; else it is decorative (alt="", no name said twice)."""
+    text = cover.alt_text or cover.caption_in(current_language())
+    return "" if not text or text.strip() == title.strip() else text
+
+
 def long_date(day: date | None) -> str:
     """Template filter: a date as people write it in the interface language."""
     return format_date(day, format="long", locale=current_language()) if day else ""
@@ -276,6 +308,7 @@ bp.add_app_template_global(smallest)
 bp.add_app_template_global(rendition_url)
 bp.add_app_template_global(srcset)
 bp.add_app_template_global(fitting)
+bp.add_app_template_global(cover_alt)
 bp.add_app_template_filter(long_date)
 
 

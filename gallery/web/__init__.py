@@ -7,7 +7,8 @@ It knows requests and responses, never a capability: views pass in what it needs
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, redirect, request, url_for
+from werkzeug.wrappers import Response
 
 from gallery.core import db
 from gallery.web import errors, headers, httpcache, i18n, openapi, pagecache, serve
@@ -26,9 +27,15 @@ def init_app(app: Flask) -> None:
     pagecache.init_app(app)
     openapi.init_app(app)
     app.cli.add_command(serve.serve)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
 
 
 def _readers_never_lock() -> None:
     # A request that cannot change anything reads without queueing for the write lock.
     if request.method in SAFE_METHODS:
         db.reads_only()
+
+
+def _favicon() -> Response:
+    """Browsers that ask for /favicon.ico get the site's SVG icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
