@@ -93,7 +93,7 @@ def _forms(response: requests.Response) -> list[tuple[str, dict[str, str]]]:
 def sso_sign_in(url: str, account: str) -> tuple[requests.Session, requests.Response]:
     """Click "sign in with your school account", sign in at the provider as `account` and
     consent: the browser and the gallery's last answer."""
-    browser = requests.Session()
+    browser = _browser()
     page = browser.get(f"{url}/login", timeout=10)
     assert page.status_code == 200 and "/login/sso" in page.text  # the button is there
     page = browser.get(f"{url}/login/sso", timeout=10)
@@ -106,6 +106,13 @@ def sso_sign_in(url: str, account: str) -> tuple[requests.Session, requests.Resp
             fields.update(login=account, password="anything")
         page = browser.post(urljoin(page.url, action), data=fields, timeout=10)
     return browser, page
+
+
+def _browser() -> requests.Session:
+    """A client that follows redirects, keeps cookies and reads English."""
+    browser = requests.Session()
+    browser.headers["Accept-Language"] = "en"
+    return browser
 
 
 def _me(browser: requests.Session, url: str) -> requests.Response:
@@ -134,7 +141,7 @@ def test_a_new_verified_address_of_an_allowed_domain_gets_the_domains_role(site)
     listed = gallery(data, "users", "list")
     assert "newcomer@school.lv" in listed
     # the account has no password: it signs in through the provider only
-    form = requests.Session()
+    form = _browser()
     csrf = _forms(form.get(f"{url}/login", timeout=10))[-1][1]["csrf_token"]
     for password in ("", "!"):  # "!" is what its password hash says: matches nothing
         tried = {"csrf_token": csrf, "email": "newcomer@school.lv", "password": password}
@@ -160,7 +167,7 @@ def test_an_address_of_a_domain_not_allowed_is_refused(site):
 
 def test_the_way_back_cannot_be_replayed(site):
     url, _data = site
-    browser = requests.Session()
+    browser = _browser()
     first = browser.get(f"{url}/login/sso", timeout=10, allow_redirects=False)
     state = first.headers["Location"].split("state=")[1].split("&")[0]
     forged = browser.get(f"{url}/login/sso/callback?code=made-up&state={state}x", timeout=10)
