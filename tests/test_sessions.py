@@ -166,3 +166,14 @@ def test_signing_in_again_starts_a_new_session_and_ends_the_old(app, users):
     assert sign_in(client, *users["editor"]).status_code == 302
     assert _saved(client)[0] != first[0]
     assert _replay(app, first)[0] == 401  # a copy of the old cookie is no one's way in
+
+
+def test_ended_and_expired_sessions_are_cleared_out_at_the_next_sign_in(app, users):
+    old = _signed_in(app, users, "staff")
+    _signed_in(app, users, "staff")
+    lifetime = timedelta(hours=app.config["SESSION_MAX_HOURS"], minutes=1)
+    _age_sessions(app, created_at=lifetime)
+    assert old.post("/logout", data={"csrf_token": csrf_of(old)}).status_code == 302
+    _signed_in(app, users, "staff")
+    with app.extensions["gallery.db"]() as session:
+        assert session.query(UserSession).count() == 1  # only the new one

@@ -116,6 +116,7 @@ def sign_in(user: User, via: str = "password") -> None:
     key = sessions.start(
         db,
         user,
+        lifetimes(),
         via=via,
         address=request.remote_addr or "",
         agent=request.user_agent.string,

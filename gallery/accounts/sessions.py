@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from gallery.core.models import User, UserSession, utcnow
@@ -36,12 +36,16 @@ class Lifetimes:
         )
 
 
-def start(session: Session, user: User, *, via: str, address: str, agent: str) -> str:
+def start(
+    session: Session, user: User, lifetimes: Lifetimes, *, via: str, address: str, agent: str
+) -> str:
     """A new session for the user; returns the key for the cookie (never stored). The
-    user's ended sessions are cleared out (the audit log keeps the history)."""
-    session.execute(
-        delete(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_not(None))
+    user's ended and expired sessions are cleared out (the audit log keeps the history)."""
+    gone = or_(
+        UserSession.ended_at.is_not(None),
+        UserSession.created_at < utcnow() - lifetimes.absolute,
     )
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id, gone))
     key = secrets.token_urlsafe(32)
     session.add(
         UserSession(
