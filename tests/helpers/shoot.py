@@ -1,0 +1,92 @@
+"""Screenshots of every main page at 390 and 1280 px, in Latvian and English.
+
+Run by `scripts/screenshots [OUT]` (default test-artifacts/screenshots/, git-ignored): a
+seeded gallery (tests.helpers.tour) served by `gallery serve`, Debian's Chromium through
+Playwright, one full-page PNG per page, width and language, named LANG-WIDTH-PAGE.png, and
+an index.html that shows them all side by side. It prints any page wider than its window.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from gallery.config import PROJECT_ROOT
+from tests.helpers import tour
+from tests.helpers.servers import chromium, serving
+
+
+def shoot(out: Path) -> list[str]:
+    """Every stop of the tour at every width in every language; the problems seen."""
+    out.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as temp:
+        data = Path(temp) / "data"
+        data.mkdir()
+        values = tour.seed(data)
+        with serving(data) as base, chromium() as browser:
+            for language in tour.LANGUAGES:
+                for width in tour.WIDTHS:
+                    problems += _shoot_all(browser, base, values, language, width, out)
+    _index(out)
+    return problems
+
+
+def _shoot_all(browser, base, values, language, width, out) -> list[str]:
+    problems = []
+    contexts: dict[str, object] = {}
+    for stop in tour.STOPS:
+        if stop.who not in contexts:
+            context = browser.new_context(
+                viewport={"width": width, "height": 900}, locale=language, device_scale_factor=1
+            )
+            context.add_cookies([{"name": "lang", "value": language, "url": base}])
+            page = context.new_page()
+            if stop.who:
+                tour.sign_in(page, base, stop.who)
+            contexts[stop.who] = page
+        page = contexts[stop.who]
+        try:
+            tour.open_stop(page, base, stop, values)
+        except Exception as exc:  # a page that does not draw is a problem to show, not a stop
+            problems.append(f"{language} {width} {stop.name}: {exc}".splitlines()[0])
+        wide = tour.overflow(page)
+        if wide > 0:
+            problems.append(f"{language} {width} {stop.name}: {wide} px wider than the window")
+        page.screenshot(path=str(out / f"{language}-{width}-{stop.name}.png"), full_page=True)
+    for page in contexts.values():
+        page.context.close()
+    return problems
+
+
+def _index(out: Path) -> None:
+    rows = []
+    for stop in tour.STOPS:
+        cells = "".join(
+            f'<td><a href="{lang}-{w}-{stop.name}.png"><img src="{lang}-{w}-{stop.name}.png" '
+            f'width="{w // 4}" alt="{stop.name}, {lang}, {w} px"></a></td>'
+            for lang in tour.LANGUAGES
+            for w in tour.WIDTHS
+        )
+        rows.append(f"<tr><th>{stop.name}</th>{cells}</tr>")
+    heads = "".join(f"<th>{lang} {w}</th>" for lang in tour.LANGUAGES for w in tour.WIDTHS)
+    (out / "index.html").write_text(
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>Screenshots</title>'
+        f"<table><tr><th></th>{heads}</tr>{''.join(rows)}</table></html>"
+    )
+
+
+def main() -> int:
+    out = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else PROJECT_ROOT / "test-artifacts" / "screenshots"
+    )
+    problems = shoot(out)
+    for problem in problems:
+        print(problem)
+    print(f"{len(tour.STOPS) * 4} screenshots in {out} ({out / 'index.html'})")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
