@@ -388,6 +388,29 @@ def test_the_fast_lane_ranks_as_whoosh_does(app):
     assert mine == expected
 
 
+def test_a_one_word_search_reads_its_short_posting_list_once(app, monkeypatch):
+    """Matching and ranking share the list (a long one is kept per segment anyway)."""
+    from gallery.search import searching
+
+    reads: list[tuple[str, str]] = []
+
+    def counted(reader, field, term, read=searching.term_postings):
+        reads.append((field, term))
+        return read(reader, field, term)
+
+    monkeypatch.setattr(searching, "term_postings", counted)
+    with app.app_context():
+        session = db.get_session()
+        album = add_album(session, "once")
+        photos = [add_photo(session, album, f"Konference {n}") for n in range(3)]
+        session.commit()
+        search.index_photos([p.id for p in photos], wait=None)
+        with search.get_index().searcher() as cache:
+            results = searching.run(cache, parse_query("konference"), 1, 24, staff=True)
+    assert results.total == 3 and len(results.hits) == 3
+    assert reads.count(("text", "konferenc")) == len(cache.leaves)
+
+
 @pytest.mark.slow
 def test_init_makes_the_index_so_the_first_import_need_not(tmp_path):
     run_gallery(tmp_path, "init")

@@ -63,14 +63,19 @@ class SegmentFacts:
         self._forward: dict[str, list] = {}
         self._postings: OrderedDict[tuple[str, str], tuple[array, array]] = OrderedDict()
         self._cached = 0
+        self._last: tuple[tuple[str, str], tuple[list[int], list[float]]] | None = None
 
     def postings(self, field: str, term: str) -> tuple[Sequence[int], Sequence[float]]:
         """A term's documents and weights here; long lists are kept (decoding them is most of
-        what a search for a common word costs), up to CACHED_POSTINGS per segment."""
+        what a search for a common word costs), up to CACHED_POSTINGS per segment, and the
+        last short one, which a one-word search asks for twice (to match, then to rank)."""
         key = (field, term)
         if key in self._postings:
             self._postings.move_to_end(key)
             return self._postings[key]
+        last = self._last  # read once: another thread may set it meanwhile
+        if last is not None and last[0] == key:
+            return last[1]
         ids, weights = term_postings(self.searcher.reader(), field, term)
         if len(ids) >= CACHE_FROM:
             self._postings[key] = (array("I", ids), array("f", weights))
@@ -78,6 +83,8 @@ class SegmentFacts:
             while self._cached > CACHED_POSTINGS:
                 _key, (old, _weights) = self._postings.popitem(last=False)
                 self._cached -= len(old)
+        else:
+            self._last = key, (ids, weights)
         return ids, weights
 
     def lengths(self) -> list[int]:
