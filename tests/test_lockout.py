@@ -3,6 +3,7 @@ ceiling per address, and a full disk never lets guessing go on uncounted."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,18 @@ def test_a_pause_answers_the_same_for_the_right_and_a_wrong_password(app, users)
     wrong = _try(client, "staff@school.lv", "wrong-password-y", HOME)
     assert right.status_code == wrong.status_code == 429
     assert right.data == wrong.data
+
+
+def test_guesses_sent_at_once_are_counted_before_any_is_checked(app, users):
+    """Twenty guesses at once: only the first LOGIN_MAX_FAILURES counted are checked."""
+
+    def guess(n: int) -> int:
+        return _try(app.test_client(), "staff@school.lv", f"wrong-guess-{n}", HOME).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(guess, range(20)))
+    assert answers.count(401) == app.config["LOGIN_MAX_FAILURES"], answers
+    assert answers.count(429) == 20 - app.config["LOGIN_MAX_FAILURES"], answers
 
 
 @pytest.mark.slow

@@ -43,7 +43,10 @@ def login() -> Page:
     attempt = count_attempt(email)
     if not isinstance(attempt, limits.Attempt):
         return _login_refused(email, attempt)
-    user = users.authenticate(get_session(), email, request.form.get("password", ""))
+    # Checked in a reader's session: the scrypt check's tenth of a second must not hold the
+    # write lock that every upload and edit waits for.
+    with session_factory(writes=False)() as reader:
+        user = users.authenticate(reader, email, request.form.get("password", ""))
     if user is None:
         audit.record(get_session(), email, "user.sign_in_failed", None, address=_address())
         return commit_or_refuse(lambda: _login_refused(email, 401), email)
