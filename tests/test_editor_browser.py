@@ -107,7 +107,7 @@ def test_build_preview_crop_publish_and_export(site, page, errors):
     page.get_by_label("Email").fill(EDITOR[0])
     page.get_by_label("Password").fill(EDITOR[1])
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Articles").click()
+    page.get_by_role("navigation", name="Workspace").get_by_role("link", name="Articles").click()
 
     page.get_by_label("Title").fill("Konference tehnikumā")
     page.get_by_label("Album (the labels are its photo numbers)").select_option("fest")
@@ -168,7 +168,7 @@ def test_build_preview_crop_publish_and_export(site, page, errors):
     assert [b["row"] for b in saved["blocks"] if "row" in b] == [["1", "2"], ["3", "4", "5"], ["9"]]
     _shot(page, "published")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Export HTML").click()
+        page.get_by_role("link", name="Export HTML", exact=True).click()
     _check_export(Path(download.value.path()).read_text(), url)
 
     assert errors == []

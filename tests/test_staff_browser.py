@@ -128,7 +128,7 @@ def test_staff_curate_an_album_and_admin_restores_from_trash(site, page, upload_
     _sign_in(page, url, STAFF)
     page.goto(f"{url}/staff/")
     page.locator("input[name=slug]").fill(SLUG)
-    page.get_by_label("Title").fill("Atvērto durvju diena")
+    page.get_by_label("Title", exact=True).fill("Atvērto durvju diena")
     page.get_by_role("button", name="Create album").click()
     expect(page.locator("h1")).to_have_text("Atvērto durvju diena")
     page.wait_for_selector("#album-page[data-ready]")
@@ -215,7 +215,7 @@ def _bulk_caption(page: Page) -> None:
     page.get_by_label("Field").select_option("caption")
     page.locator("#bulk-value").fill("Skolēni pie ieejas")
     page.get_by_role("button", name="Apply to 4 selected").click()
-    expect(page.locator("#announcer")).to_contain_text("caption (LV) of 4 photo(s)")
+    expect(page.locator("#announcer")).to_have_text("Set the caption (LV) of 4 photos.")
     captions = {p["number"]: p["caption"] for p in _api_photos(page)}
     assert [n for n, c in captions.items() if c == "Skolēni pie ieejas"] == [2, 3, 4, 7]
 
@@ -306,10 +306,18 @@ def _cover_and_visibility(page: Page) -> None:
 def _delete_photo(page: Page, data: Path) -> dict:
     victim = _api_photos(page)[2]  # photo 3
     tile = page.locator(f'#photo-grid .tile[data-id="{victim["id"]}"]')
+    # Deleting asks first (only an admin can restore from the trash).
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     tile.get_by_role("button", name="Delete").click()
     expect(tile).to_have_count(0)
+    assert asked == [
+        f"Move photo 3 ({victim['filename']}) to the trash? Only an admin can restore it."
+    ]
     expect(page.locator("#photo-grid .tile")).to_have_count(19)
-    expect(page.locator("#announcer")).to_contain_text("moved to the trash")
+    expect(page.locator("#announcer")).to_have_text(
+        "1 photo moved to the trash; an admin can restore it."
+    )
     stored = {p["id"]: p for p in _photos(data)}
     assert stored[victim["id"]]["status"] == "trashed"
     return victim
@@ -322,7 +330,7 @@ def _restore(page: Page, url: str, data: Path, victim: dict) -> None:
     _shot(page, "trash")
     row.get_by_role("checkbox").check()
     page.get_by_role("button", name="Restore selected").click()
-    expect(page.locator("#announcer")).to_contain_text("Restored 0 album(s) and 1 photo(s)")
+    expect(page.locator("#announcer")).to_have_text("Restored 0 albums and 1 photo.")
     expect(page.locator("#trash-photos")).to_contain_text("No photos in the trash.")
     assert {p["id"]: p["status"] for p in _photos(data)}[victim["id"]] == "active"
     page.goto(f"{url}/staff/albums/{SLUG}")
@@ -333,16 +341,25 @@ def _restore(page: Page, url: str, data: Path, victim: dict) -> None:
     )
     _shot(page, "restored")
 
-    # Who did what, when: the audit log names the staff member and the admin.
+    # Who did what, when: the audit log names the staff member and the admin, in words;
+    # a bulk edit is one row with its count.
     page.get_by_role("link", name="Audit log").click()
     log = page.locator("table.list tbody")
     for who, action in (
-        (STAFF[0], "photo.upload"),
-        (STAFF[0], "album.reorder"),
-        (STAFF[0], "photo.trash"),
-        (ADMIN[0], "photo.restore"),
+        (STAFF[0], "uploaded 1 photo"),
+        (STAFF[0], "reordered the album's photos"),
+        (STAFF[0], "moved the photo to the trash"),
+        (STAFF[0], "edited 4 photos at once"),
+        (ADMIN[0], "restored the photo from the trash"),
     ):
         expect(log.locator("tr", has_text=who).filter(has_text=action).first).to_be_visible()
+    assert log.locator("tr", has_text="edited 4 photos at once").count() == 2  # caption, consent
+    bulk = log.locator("tr", has_text="edited 4 photos at once").first
+    expect(bulk.locator(".details")).to_contain_text("consent: no_public")
+    page.get_by_label("What").select_option("photos.update")
+    page.get_by_role("button", name="Show").click()
+    expect(log.locator("tr")).to_have_count(2)
+    _shot(page, "audit")
 
 
 def test_folder_and_dropped_files_upload(site, page, tmp_path, errors):
@@ -394,7 +411,7 @@ def test_folder_and_dropped_files_upload(site, page, tmp_path, errors):
     expect(page.locator("#trash-photos tr")).to_have_count(2)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Empty the trash…").click()
-    expect(page.locator("#announcer")).to_have_text("Deleted 0 album(s) and 2 photo(s) for good.")
+    expect(page.locator("#announcer")).to_have_text("Deleted 0 albums and 2 photos for good.")
     expect(page.locator("#trash-photos")).to_have_text("No photos in the trash.")
     lines = _gallery(data, "photos", "--album", "folder-day", "--json").splitlines()
     assert len(lines) == 1
