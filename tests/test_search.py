@@ -415,3 +415,18 @@ def test_a_one_word_search_reads_its_short_posting_list_once(app, monkeypatch):
 def test_init_makes_the_index_so_the_first_import_need_not(tmp_path):
     run_gallery(tmp_path, "init")
     assert list((tmp_path / "index").glob("*.toc"))
+
+
+def test_a_photos_own_caption_ranks_above_its_albums_title(app):
+    """A photo whose caption holds the word comes before one that has it only through the
+    title of its album (which every photo of that album shares)."""
+    with app.app_context():
+        session = db.get_session()
+        conference = add_album(session, "konference", title="Konference Daugavpilī")
+        other = add_album(session, "pavasaris", title="Pavasara koncerts")
+        through_album = add_photo(session, conference, "Viesi pie ieejas tehnikumā")
+        own_caption = add_photo(session, other, "Konferences viesi zālē klausās")
+        session.commit()
+        search.index_photos([through_album.id, own_caption.id], wait=None)
+        hits = search.search(session, "konference", staff=True).hits
+        assert [hit.photo.id for hit in hits] == [own_caption.id, through_album.id]

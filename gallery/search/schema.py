@@ -14,19 +14,20 @@ from gallery.search.query import ParsedQuery
 
 # Bump when the fields or the analysis change: an index of another version is rebuilt,
 # because Whoosh would analyse new queries with the new code against old terms.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # A photo's texts all go into one field, `text`: every query word must be there, and the
 # ranking (BM25) counts it there. A weightier text is written in more than once, so a word
-# of the title or a keyword ranks a photo higher than the same word in the credit. One
-# field keeps a query to one posting list per word: several fields cost Whoosh, pure
-# Python, several times the work per hit.
+# of the title or a keyword ranks a photo higher than the same word in the credit, and a
+# word of the photo's own caption ranks it above a photo that has it only through its
+# album's title or place. One field keeps a query to one posting list per word: several
+# fields cost Whoosh, pure Python, several times the work per hit.
 TEXT_WEIGHTS: dict[str, int] = {
-    "title": 2,
-    "title_en": 2,
-    "keywords": 2,
-    "caption": 1,
-    "caption_en": 1,
+    "title": 3,
+    "title_en": 3,
+    "keywords": 3,
+    "caption": 2,
+    "caption_en": 2,
     "alt": 1,
     "album_title": 1,
     "place": 1,
