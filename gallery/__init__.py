@@ -21,7 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # stay light (no Flask, SQLAlchemy or views in their memory).
     from flask import Flask
 
-    from gallery import accounts, articles, catalog, core, ops, search, site, web
+    from gallery import accounts, articles, catalog, core, culling, ops, search, site, web
 
     app = Flask(
         __name__,
@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["gallery.factory"] = create_app  # `gallery serve` makes one per process
     core.init_app(app)
     web.init_app(app)
-    for capability in (accounts, catalog, site, articles, search, ops):
+    for capability in (accounts, culling, catalog, site, articles, search, ops):
         capability.init_app(app)
     return app
 

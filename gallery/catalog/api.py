@@ -19,6 +19,7 @@ from gallery.catalog.schemas import (
     AlbumAnswer,
     AlbumChanges,
     AlbumList,
+    AlbumPhotosQuery,
     AlbumSlug,
     AlbumTrashed,
     BulkEdit,
@@ -116,11 +117,13 @@ def albums_trash(slug: AlbumSlug) -> AlbumTrashed:
 
 
 @bp.get("/albums/<slug>/photos")
-@operation("The album's photos in order", answer=PhotoList)
-def album_photos(slug: AlbumSlug, query: Unlisted) -> PhotoList:
+@operation("The album's photos in order (staff: filtered by marks and stacks)", answer=PhotoList)
+def album_photos(slug: AlbumSlug, query: AlbumPhotosQuery) -> PhotoList:
     album, staff = _seen_album(slug, query.key), is_staff()
     who = seeing.Viewer(staff=staff, key=query.key)
-    shown = [p for p in photos.album_photos(get_session(), album) if seeing.shown_in_album(p, who)]
+    only = query.photo_filter() if staff else None  # marks are not for visitors to sift by
+    listed = photos.album_photos(get_session(), album, only=only)
+    shown = [p for p in listed if seeing.shown_in_album(p, who)]
     return PhotoList(photos=[photo_model(p, staff=staff) for p in shown])
 
 
@@ -181,7 +184,7 @@ def photos_get(photo_id: Id) -> PhotoAnswer:
 
 @bp.patch("/photos/<int:photo_id>")
 @require_role("staff")
-@operation("Edit a photo's texts, keywords and consent", answer=PhotoAnswer)
+@operation("Edit a photo's texts, keywords, consent and marks", answer=PhotoAnswer)
 def photos_update(photo_id: Id, body: PhotoChanges) -> PhotoAnswer:
     session, photo = get_session(), _staff_photo(photo_id)
     changes = photos.apply_changes([photo], body.model_dump())

@@ -15,6 +15,7 @@ from gallery.catalog import photos
 from gallery.core import audit, db, events
 from gallery.core.messages import Message
 from gallery.core.models import Album
+from gallery.culling import upkeep
 from gallery.ingest.errors import DISK_FULL, is_disk_full
 from gallery.ingest.pipeline import Importer, IngestSettings, Outcome
 from gallery.ingest.sources import Source, ZipLimits, expand
@@ -40,7 +41,9 @@ def import_sources(
     storage = current_app.extensions["gallery.storage"]
     storage.ensure()
     settings = IngestSettings.from_config(config)
-    importer = Importer(db.session_factory(), storage, settings, pool, user=user)
+    importer = Importer(
+        db.session_factory(), storage, settings, pool, user=user, placed=upkeep.placer(storage)
+    )
     outcomes = importer.run(album_id, sources, on_done=on_done)
     after_import(album_id, outcomes)
     return outcomes

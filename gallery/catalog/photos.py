@@ -12,22 +12,27 @@ from gallery.core.errors import InvalidInput
 from gallery.core.messages import N_, N_plural
 from gallery.core.models import Album, Photo
 from gallery.core.states import Consent, Status
+from gallery.culling.filters import PhotoFilter
+from gallery.culling.marks import MARKS, clean_marks
 
 TEXT_FIELDS = ("title", "title_en", "caption", "caption_en", "alt_text", "credit", "copyright")
-EDITABLE = (*TEXT_FIELDS, "keywords", "consent")
+EDITABLE = (*TEXT_FIELDS, "keywords", "consent", *MARKS)
 MAX_TEXT = 5000
 MAX_KEYWORDS = 100
 
 
 def clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
-    """The checked, normalised edits (texts, a list of keywords, a consent); a field that
-    may not be edited or a bad value is refused whole. The API's model checks the types."""
+    """The checked, normalised edits (texts, a list of keywords, a consent, culling's
+    marks); a field that may not be edited or a bad value is refused whole. The API's model
+    checks the types."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         names = ", ".join(sorted(unknown))
         raise InvalidInput(N_("these fields cannot be edited: %(names)s"), names=names)
-    clean: dict[str, Any] = {}
+    clean: dict[str, Any] = clean_marks(changes)
     for name, value in changes.items():
+        if name in MARKS:
+            continue
         if name == "keywords":
             clean[name] = _keywords(value)
         elif name == "consent":
@@ -46,11 +51,19 @@ def apply_changes(photos: list[Photo], changes: Mapping[str, Any]) -> dict[str, 
     return clean
 
 
-def album_photos(session: Session, album: Album, status: Status = Status.ACTIVE) -> list[Photo]:
+def album_photos(
+    session: Session,
+    album: Album,
+    status: Status = Status.ACTIVE,
+    only: PhotoFilter | None = None,
+) -> list[Photo]:
+    """The album's photos in order; `only` those a culling filter keeps (staff's lists)."""
     query = select(Photo).where(Photo.album_id == album.id, Photo.status == status)
+    if only is not None:
+        query = query.where(*only.conditions())
     # Renditions in one query for all: the API lists each photo's (one query per photo
-    # made a 60-photo list cost 34 ms).
-    query = query.options(selectinload(Photo.renditions))
+    # made a 60-photo list cost 34 ms); near-duplicates likewise, for staff.
+    query = query.options(selectinload(Photo.renditions), selectinload(Photo.duplicates_of))
     return list(session.scalars(query.order_by(Photo.number)))
 
 

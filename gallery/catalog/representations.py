@@ -8,6 +8,8 @@ from typing import Any, Literal, overload
 from gallery.catalog import schemas
 from gallery.core.media import rendition_url
 from gallery.core.models import Album, Photo
+from gallery.culling.schemas import DuplicateRef
+from gallery.ingest.analysis import score
 
 
 @overload
@@ -68,7 +70,25 @@ def photo_fields(photo: Photo, *, staff: bool) -> dict[str, Any]:
         data["gps"] = _gps(photo)
         data["consent"] = photo.consent
         data["status"] = photo.status
+        data.update(_culling(photo))
     return data
+
+
+def _culling(photo: Photo) -> dict[str, Any]:
+    measured = photo.sharpness is not None and photo.exposure is not None
+    return {
+        "pick": photo.pick,
+        "rating": photo.rating,
+        "label": photo.label,
+        "quality": score(photo.sharpness, photo.exposure) if measured else None,
+        "stack": photo.stack_id,
+        "stack_top": photo.stack_top,
+        "duplicate_of": [
+            DuplicateRef(photo_id=pair.duplicate_of, distance=pair.distance)
+            for pair in photo.duplicates_of
+            if not pair.dismissed
+        ],
+    }
 
 
 @overload

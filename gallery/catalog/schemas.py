@@ -13,7 +13,8 @@ from pydantic import MISSING, BeforeValidator, Field
 
 from gallery.catalog.albums import SLUG
 from gallery.catalog.photos import MAX_TEXT
-from gallery.core.states import Consent, Role, Status, Visibility
+from gallery.core.states import MAX_RATING, Consent, Label, Pick, Role, Status, Visibility
+from gallery.culling.schemas import DuplicateRef, FilterQuery
 from gallery.web.contract import Id, Input, Output, Query, documented
 
 AlbumSlug = Annotated[str, documented(pattern=SLUG.pattern)]
@@ -55,7 +56,7 @@ class AlbumChanges(AlbumFields):
 
 
 class PhotoChanges(Input):
-    """A photo's texts, keywords and consent; those left out stay as they are."""
+    """A photo's texts, keywords, consent and marks; those left out stay as they are."""
 
     title: Text | MISSING = MISSING
     title_en: Text | MISSING = MISSING
@@ -66,6 +67,10 @@ class PhotoChanges(Input):
     copyright: Text | MISSING = MISSING
     keywords: Keywords | MISSING = MISSING
     consent: Consent | MISSING = MISSING
+    # culling's marks; null clears a flag or a label
+    pick: Pick | None | MISSING = MISSING
+    rating: Annotated[int, Field(ge=0, le=MAX_RATING)] | MISSING = MISSING
+    label: Label | None | MISSING = MISSING
 
 
 class BulkEdit(Input):
@@ -88,6 +93,10 @@ class Restore(Input):
 
 class Unlisted(Query):
     key: str = Field("", max_length=64, description="an unlisted album's key")
+
+
+class AlbumPhotosQuery(Unlisted, FilterQuery):
+    """An unlisted album's key; for staff, culling's filter."""
 
 
 # --- what the API shows ------------------------------------------------------------------
@@ -138,11 +147,19 @@ class Photo(Output):
 
 
 class StaffPhoto(Photo):
-    """A photo as staff see it: where it was taken, consent, in use or in the trash."""
+    """A photo as staff see it: where it was taken, consent, in use or in the trash, and
+    culling's marks, stack and measures."""
 
     gps: Gps | None
     consent: Consent
     status: Status
+    pick: Pick | None
+    rating: int
+    label: Label | None
+    quality: float | None  # 0-1, sharp and well exposed: the best of a stack is suggested
+    stack: int | None  # the same number for every photo of one stack
+    stack_top: bool  # the photo shown for its stack
+    duplicate_of: list[DuplicateRef]  # earlier photos it shows again (near-duplicates)
 
 
 class Album(Output):

@@ -14,16 +14,21 @@ from gallery.core.messages import N_
 from gallery.core.models import Album, Photo, utcnow
 from gallery.core.states import Status
 from gallery.core.storage import LocalStorage
+from gallery.culling import stacks
 from gallery.ingest.accept import EXTENSIONS
 
 
 def trash(item: Photo | Album) -> None:
     """Move a photo or album to the trash: invisible everywhere, restorable by admins."""
     item.status, item.deleted_at = Status.TRASHED, utcnow()
+    if isinstance(item, Photo):
+        stacks.leave_trash(item)  # a stack's top in the trash hands over to another
 
 
 def restore(item: Photo | Album) -> None:
     item.status, item.deleted_at = Status.ACTIVE, None
+    if isinstance(item, Photo):
+        stacks.leave_trash(item)
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,15 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    Boolean,
     Date,
     DateTime,
     Enum,
     Float,
     ForeignKey,
     Integer,
+    PrimaryKeyConstraint,
     Select,
     String,
     Text,
@@ -24,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 
-from gallery.core.states import ArticleStatus, Consent, Role, Status, Visibility
+from gallery.core.states import ArticleStatus, Consent, Label, Pick, Role, Status, Visibility
 
 
 def utcnow() -> datetime:
@@ -140,8 +143,30 @@ class Photo(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200), default="")
+    # Culling marks (staff only): a flag, 0-5 stars, a colour label.
+    pick: Mapped[Pick | None] = state_column(Pick)
+    rating: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[Label | None] = state_column(Label)
+    # What ingest measured on the smallest rendition (gallery.ingest.analysis): the
+    # perceptual hash as a signed 64-bit number, sharpness and exposure in 0-1. None: not
+    # measured yet (photos from before culling; `gallery check --repair` measures them).
+    phash: Mapped[int | None] = mapped_column(BigInteger)
+    sharpness: Mapped[float | None] = mapped_column(Float)
+    exposure: Mapped[float | None] = mapped_column(Float)
+    # Its stack (photos of one moment), whether it is the one shown for the stack, and
+    # whether staff placed it by hand (automatic stacking then leaves it where it is).
+    stack_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stacks.id", ondelete="SET NULL"), index=True
+    )
+    stack_top: Mapped[bool] = mapped_column(Boolean, default=False)
+    stack_fixed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     album: Mapped[Album] = relationship(back_populates="photos", foreign_keys=[album_id])
+    stack: Mapped[Stack | None] = relationship(back_populates="photos")
+    # The earlier photos this one shows again (gallery.culling.near_duplicates).
+    duplicates_of: Mapped[list[NearDuplicate]] = relationship(
+        foreign_keys="NearDuplicate.photo_id", viewonly=True, order_by="NearDuplicate.duplicate_of"
+    )
     renditions: Mapped[list[Rendition]] = relationship(
         back_populates="photo", cascade="all, delete-orphan", order_by="Rendition.width"
     )
@@ -150,6 +175,44 @@ class Photo(Base):
     def in_album_query(cls, album_id: int, sha256: str) -> Select[int]:
         """The id of the album's photo with these exact bytes, if it has one."""
         return select(cls.id).where(cls.album_id == album_id, cls.sha256 == sha256)
+
+
+class Stack(Base):
+    """Photos of one moment (a burst) in one album; one of them, the top, stands for all."""
+
+    __tablename__ = "stacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"), index=True)
+    # Staff chose the top; otherwise it is the best-scored photo, the suggestion.
+    top_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    photos: Mapped[list[Photo]] = relationship(back_populates="stack", order_by="Photo.number")
+
+
+class NearDuplicate(Base):
+    """A photo that shows what an earlier photo shows (re-exported, resized, recompressed,
+    lightly cropped): found at import, listed for review until dismissed."""
+
+    __tablename__ = "near_duplicates"
+    __table_args__ = (PrimaryKeyConstraint("photo_id", "duplicate_of"),)
+
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    duplicate_of: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), index=True
+    )
+    distance: Mapped[int] = mapped_column(Integer)  # bits of the perceptual hashes that differ
+    dismissed: Mapped[bool] = mapped_column(Boolean, default=False)  # "not a duplicate"
+
+
+class CaptionShortcut(Base):
+    """A code staff type in a caption (`=dt=`) and the text it expands to."""
+
+    __tablename__ = "caption_shortcuts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    text: Mapped[str] = mapped_column(String(500))
 
 
 class Rendition(Base):

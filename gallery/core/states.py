@@ -51,6 +51,26 @@ class ArticleStatus(StrEnum):
     PUBLISHED = "published"
 
 
+class Pick(StrEnum):
+    """A culling flag: kept for use, or thrown out (a photo may have neither)."""
+
+    PICK = "pick"
+    REJECT = "reject"
+
+
+class Label(StrEnum):
+    """A colour label (Lightroom's and Bridge's five; keys 6-9 give the first four)."""
+
+    RED = "red"
+    YELLOW = "yellow"
+    GREEN = "green"
+    BLUE = "blue"
+    PURPLE = "purple"
+
+
+MAX_RATING = 5  # stars: 0 (none) to 5
+
+
 def choices(states: type[StrEnum]) -> str:
     """`a, b, c`: the values of a state, for messages."""
     return ", ".join(state.value for state in states)

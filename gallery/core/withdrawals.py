@@ -44,11 +44,22 @@ UNSEEN_TABLES = frozenset(
         "sso_domains",
         "audit_events",
         "visitor_withdrawals",
+        "stacks",  # culling (gallery/culling/): staff's own working state
+        "near_duplicates",
+        "caption_shortcuts",
     }
 )
-# Columns whose change hides nothing: the time of any edit, and the numbers of an album's
-# photos (renumbered by time as uploads arrive: every photo stays as visible as it was).
-HARMLESS_COLUMNS = frozenset({("*", "updated_at"), ("photos", "number")})
+# Columns whose change hides nothing: the time of any edit, the numbers of an album's
+# photos (renumbered by time as uploads arrive: every photo stays as visible as it was),
+# and culling's marks, measures and stacks, which no visitor sees (a keystroke of culling
+# must not drop every kept visitor page).
+CULLING_COLUMNS = (
+    *("pick", "rating", "label", "phash", "sharpness", "exposure"),
+    *("stack_id", "stack_top", "stack_fixed"),
+)
+HARMLESS_COLUMNS = frozenset(
+    {("*", "updated_at"), ("photos", "number"), *(("photos", c) for c in CULLING_COLUMNS)}
+)
 
 _COUNT = update(VisitorWithdrawals).values(count=VisitorWithdrawals.count + 1)
 

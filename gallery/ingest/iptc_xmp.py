@@ -44,6 +44,9 @@ _XMP = {
     "creator": _DC + "creator",
     "copyright": _DC + "rights",
     "credit": "{http://ns.adobe.com/photoshop/1.0/}Credit",
+    # culling marks as Lightroom, Bridge and Photo Mechanic write them
+    "rating": "{http://ns.adobe.com/xap/1.0/}Rating",
+    "label": "{http://ns.adobe.com/xap/1.0/}Label",
 }
 _CONTAINERS = {_RDF + "Alt", _RDF + "Bag", _RDF + "Seq"}
 

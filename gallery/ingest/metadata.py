@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 from PIL import Image, IptcImagePlugin
 
+from gallery.core.states import MAX_RATING, Label, Pick
 from gallery.ingest import exif_raw as tag
 from gallery.ingest.exif_raw import RawTags, fraction, integer
 from gallery.ingest.iptc_xmp import MAX_KEYWORDS, clean_text, iptc_fields, xmp_fields
@@ -80,6 +81,9 @@ class PhotoMetadata:
     keywords: tuple[str, ...] = ()
     credit: str | None = None
     copyright: str | None = None
+    rating: int | None = None  # xmp:Rating: 0-5 stars
+    pick: Pick | None = None  # reject where xmp:Rating is -1 (Bridge's and Lightroom's way)
+    label: Label | None = None  # xmp:Label, when it names one of the gallery's colours
 
 
 class _PillowData(NamedTuple):
@@ -130,6 +134,9 @@ def _metadata(path: Path, raw: RawTags, pillow: _PillowData) -> PhotoMetadata:
         keywords=field("keywords", lambda: _keywords(sources), ()),
         credit=field("credit", lambda: _text_field(sources, "credit")),
         copyright=field("copyright", lambda: _text_field(sources, "copyright")),
+        rating=field("rating", lambda: max(0, _rating(sources) or 0) or None),
+        pick=field("pick", lambda: Pick.REJECT if _rating(sources) == -1 else None),
+        label=field("label", lambda: _label(sources)),
     )
 
 
@@ -287,3 +294,28 @@ def _text_field(sources: Sources, field: str) -> str | None:
 def _keywords(sources: Sources) -> tuple[str, ...]:
     """Keywords from the best source, duplicates dropped, at most MAX_KEYWORDS."""
     return tuple(dict.fromkeys(_pick(sources, "keywords")))[:MAX_KEYWORDS]
+
+
+# --- culling marks ------------------------------------------------------------------
+
+# xmp:Label as desktop tools write it: English (Lightroom, Bridge) or as a Latvian
+# Lightroom shows them. Other names (custom label sets) are left out.
+_LABELS = {
+    **{label.value: label for label in Label},
+    **{"sarkans": Label.RED, "dzeltens": Label.YELLOW, "zaļš": Label.GREEN},
+    **{"zils": Label.BLUE, "violets": Label.PURPLE, "purpura": Label.PURPLE},
+}
+
+
+def _rating(sources: Sources) -> int | None:
+    """xmp:Rating as a whole number of stars, -1 (rejected) to 5; None if absent or odd."""
+    values = sources["xmp"].get("rating", [])
+    if not values:
+        return None
+    rating = round(float(values[0]))  # "3", "3.0"; a NaN or junk raises and is logged
+    return rating if -1 <= rating <= MAX_RATING else None
+
+
+def _label(sources: Sources) -> Label | None:
+    values = sources["xmp"].get("label", [])
+    return _LABELS.get(values[0].casefold()) if values else None

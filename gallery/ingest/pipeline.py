@@ -78,6 +78,9 @@ class Importer:
     settings: IngestSettings
     pool: WorkerPool
     user: str = ""
+    # Called in the transaction that adds each photo, after its row is flushed (culling
+    # stacks it and looks for its near-duplicates there, so a photo is never in without).
+    placed: Callable[[Session, Photo], None] | None = None
     _batch: dict[str, Outcome | None] = field(default_factory=dict)
     _disk_full: bool = False  # once the disk is full, the rest is not even tried
 
@@ -223,6 +226,8 @@ class Importer:
                 photo.number = album.next_number(session)
                 session.add(photo)
                 try:
+                    session.flush()  # a race for the number or the bytes shows here
+                    self._place(session, photo)
                     session.commit()
                     return photo.id, True
                 except IntegrityError:
@@ -232,6 +237,18 @@ class Importer:
                         return existing, False
         raise RuntimeError("could not number the photo after 5 attempts")
 
+    def _place(self, session: Session, photo: Photo) -> None:
+        """Run the `placed` hook in a savepoint; if it fails, the photo goes in unmeasured
+        (no hash), which is what `gallery check --repair` looks for to place it later."""
+        if self.placed is None or photo.phash is None:
+            return
+        try:
+            with session.begin_nested():
+                self.placed(session, photo)
+        except Exception:
+            log.exception("could not place photo %s among the others", photo.id)
+            photo.phash = photo.sharpness = photo.exposure = None
+
 
 def new_photo(
     album: Album, filename: str, received: Received, processed: Processed, user: str
@@ -239,6 +256,7 @@ def new_photo(
     """A photo row from what the worker learned (number left to the caller)."""
     meta = processed.metadata
     gps = meta.gps
+    measures = processed.rendered.measures
     return Photo(
         album_id=album.id,
         filename=clean_filename(filename, fallback=_fallback_name(received)),
@@ -266,6 +284,13 @@ def new_photo(
         copyright=meta.copyright or "",
         created_by=user,
         renditions=rendition_rows(processed.rendered),
+        # marks a photographer gave in a desktop tool, and culling's measures
+        rating=meta.rating or 0,
+        pick=meta.pick,
+        label=meta.label,
+        phash=measures.phash if measures else None,
+        sharpness=measures.sharpness if measures else None,
+        exposure=measures.exposure if measures else None,
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyvips
 from PIL import Image, ImageCms
 
+from .analysis import Measures, measure
 from .decode import TRUNCATED, Header, explain, open_image, pillow_guard
 from .errors import Rejected
 
@@ -63,6 +64,8 @@ class Rendered:
     width: int  # full pixel size as displayed (after EXIF orientation)
     height: int
     renditions: tuple[Rendition, ...]
+    # Culling's measures of the smallest rendition while in memory (None if they failed).
+    measures: Measures | None = None
 
 
 class _VipsCannot(Exception):
@@ -141,7 +144,22 @@ def _render_vips(
             raise Rejected("corrupt", TRUNCATED) from exc
         raise _VipsCannot(str(exc).strip()) from exc
     width, height = _displayed(header, orientation)
-    return Rendered(width=width, height=height, renditions=tuple(renditions))
+    return Rendered(width, height, tuple(renditions), _measured(lambda: _vips_grey(image)))
+
+
+def _vips_grey(image: pyvips.Image) -> Image.Image:
+    """The (smallest) rendition in memory as a Pillow greyscale picture."""
+    grey = image.colourspace("b-w") if image.bands >= 3 else image
+    return Image.frombytes("L", (grey.width, grey.height), grey.extract_band(0).write_to_memory())
+
+
+def _measured(picture) -> Measures | None:
+    """Culling's measures of the smallest rendition; a failure costs them, not the photo."""
+    try:
+        return measure(picture())
+    except Exception:  # the photo is fine: `gallery check --repair` measures it later
+        log.exception("could not measure the smallest rendition")
+        return None
 
 
 def _vips_cmyk(header: Header) -> dict[str, str]:
@@ -219,13 +237,13 @@ def _render_pillow(
             orientation = _pillow_orientation(im)
             icc = im.info.get("icc_profile")
             image = _pillow_8bit(im)
-            renditions = _pillow_ladder(image, icc, orientation, steps, quality)
+            renditions, smallest = _pillow_ladder(image, icc, orientation, steps, quality)
     except Rejected:
         raise
     except Exception as exc:
         raise explain(exc, header.format) from exc
     width, height = _displayed(header, orientation)
-    return Rendered(width=width, height=height, renditions=tuple(renditions))
+    return Rendered(width, height, tuple(renditions), _measured(lambda: smallest))
 
 
 def _pillow_ladder(
@@ -234,8 +252,9 @@ def _pillow_ladder(
     orientation: int,
     steps: list[tuple[str, int]],
     quality: int,
-) -> list[Rendition]:
-    """Resize to the largest size, convert to sRGB and turn upright there, then cascade."""
+) -> tuple[list[Rendition], Image.Image]:
+    """Resize to the largest size, convert to sRGB and turn upright there, then cascade;
+    the renditions and the smallest picture."""
     renditions: list[Rendition] = []
     for name, size in steps:
         if size < max(image.size):
@@ -245,7 +264,7 @@ def _pillow_ladder(
             if orientation in UPRIGHT:
                 image = image.transpose(UPRIGHT[orientation])
         renditions.append(_pillow_jpeg(name, image, quality))
-    return renditions
+    return renditions, image
 
 
 def _pillow_orientation(im: Image.Image) -> int:

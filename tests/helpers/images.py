@@ -3,6 +3,8 @@
 `image_bytes` makes one in memory, `write_image` one file (the format from its suffix),
 `write_images` a folder of numbered ones. A `seed` picks the colour (or the noise), so
 different seeds never give the same bytes and SHA-256 dedupe never merges two of them.
+`scene` draws a picture with shapes in it (a seed's own), and `view` a camera's look at
+part of one, lighter, darker or blurred: the culling tests' bursts and copies.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import random
 from collections.abc import Iterable
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter
 
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825  # sub-IFDs: give them a dict of their own tags
 Color = str | tuple[int, ...]
@@ -90,3 +92,41 @@ def _save(image: Image.Image, out, fmt: str, tags: dict | None, save: dict) -> N
     if tags is not None:
         save["exif"] = exif(tags)
     image.save(out, fmt, **save)
+
+
+def scene(seed: int, size: tuple[int, int] = (960, 640)) -> Image.Image:
+    """A picture of a seed's own: a two-colour ground, a dozen coloured shapes, and a
+    mottled texture over all, as a photo has (flat colours match anywhere)."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, colour(rng.randrange(4096)))
+    pen = ImageDraw.Draw(image)
+    w, h = size
+    pen.rectangle((0, rng.uniform(0.4, 0.7) * h, w, h), fill=colour(rng.randrange(4096)))
+    for _shape in range(12):
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        rx, ry = rng.uniform(0.03, 0.2) * w, rng.uniform(0.03, 0.25) * h
+        box = (x - rx, y - ry, x + rx, y + ry)
+        fill = colour(rng.randrange(4096))
+        (pen.ellipse if rng.random() < 0.5 else pen.rectangle)(box, fill=fill)
+    texture = picture((w // 12, h // 12), seed=seed, noise=True)
+    return Image.blend(image, texture.resize(size, Image.Resampling.BICUBIC), 0.25)
+
+
+def view(
+    picture: Image.Image,
+    box: tuple[float, float, float, float] = (0.05, 0.05, 0.95, 0.95),
+    *,
+    light: float = 1.0,
+    blur: float = 0.0,
+    size: tuple[int, int] | None = None,
+) -> Image.Image:
+    """The part of the picture inside `box` (left, top, right, bottom, fractions), lighter
+    or darker, blurred, resized: a burst frame is a box moved a little, a crop a smaller one."""
+    w, h = picture.size
+    left, top, right, bottom = box
+    seen = picture.crop((round(left * w), round(top * h), round(right * w), round(bottom * h)))
+    if light != 1.0:
+        seen = seen.point(lambda v: min(255, round(v * light)))
+    if blur:
+        seen = seen.filter(ImageFilter.GaussianBlur(blur))
+    return seen.resize(size, Image.Resampling.LANCZOS) if size else seen

@@ -1,0 +1,96 @@
+"""Culling's share of an import and of a repair: stack each new photo, look for its
+near-duplicates; measure, mark and place the photos that missed it.
+
+A photo's hash is the sign that it was placed: the import writes the hash, the stack and
+the near-duplicates in the one transaction that adds the photo (a failure there leaves
+the photo in without a hash), so an active photo without a hash is what
+`gallery check` reports and `gallery check --repair` mends, from the smallest rendition
+already on disk (and the original's XMP for marks the photo has none of).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from PIL import Image
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gallery.core.models import Photo
+from gallery.core.states import Status
+from gallery.core.storage import LocalStorage
+from gallery.culling import marks, near_duplicates, stacks
+from gallery.ingest.accept import EXTENSIONS
+from gallery.ingest.analysis import measure
+from gallery.ingest.metadata import read_metadata
+
+log = logging.getLogger(__name__)
+
+
+def placer(storage: LocalStorage) -> Callable[[Session, Photo], None]:
+    """The import's hook (gallery.ingest.pipeline.Importer.placed) for this storage."""
+    return partial(place, storage=storage)
+
+
+def place(session: Session, photo: Photo, *, storage: LocalStorage) -> None:
+    """Stack a measured photo with its moment and record its near-duplicates."""
+    stacks.place(session, photo)
+    near_duplicates.find(session, photo, partial(smallest_rendition, storage))
+
+
+def smallest_rendition(storage: LocalStorage, photo: Photo) -> Image.Image | None:
+    """The photo's smallest rendition, read whole (None when it is missing or unreadable)."""
+    if not photo.renditions:
+        return None
+    rendition = min(photo.renditions, key=lambda r: r.width)
+    path = storage.rendition_path(photo.sha256, rendition.name, rendition.format)
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image
+    except OSError as exc:
+        log.warning("photo %s: its smallest rendition could not be read: %s", photo.id, exc)
+        return None
+
+
+def unplaced() -> Select[Any]:
+    """The ids of active photos culling has not measured and placed."""
+    return select(Photo.id).where(Photo.status == Status.ACTIVE, Photo.phash.is_(None))
+
+
+def repair(sessions: sessionmaker[Session], storage: LocalStorage, photo_ids: list[int]) -> int:
+    """Measure, mark (from XMP, where the photo has no marks) and place these photos, each
+    in a transaction of its own, in the order they were taken; returns how many."""
+    with sessions() as session:
+        query = select(Photo.id).where(Photo.id.in_(photo_ids)).order_by(Photo.taken_at, Photo.id)
+        ordered = list(session.scalars(query))
+    done = 0
+    for photo_id in ordered:
+        with sessions() as session, session.begin():
+            photo = session.get(Photo, photo_id)
+            if photo is None or photo.phash is not None:
+                continue
+            picture = smallest_rendition(storage, photo)
+            if picture is None:
+                continue  # its renditions are a problem of their own, repaired first
+            measures = measure(picture)
+            photo.phash, photo.sharpness = measures.phash, measures.sharpness
+            photo.exposure = measures.exposure
+            if not marks.has_marks(photo):
+                _marks_from_original(storage, photo)
+            session.flush()
+            place(session, photo, storage=storage)
+            done += 1
+    return done
+
+
+def _marks_from_original(storage: LocalStorage, photo: Photo) -> None:
+    path = storage.original_path(photo.sha256, EXTENSIONS[photo.format])
+    try:
+        meta = read_metadata(path)
+    except OSError:
+        return  # a missing original is a problem of its own
+    photo.rating, photo.pick, photo.label = meta.rating or 0, meta.pick, meta.label
