@@ -222,3 +222,44 @@ def runner_users(site):
         assert runner.invoke(args=args, input=password).exit_code == 0
         made[role] = (email, password)
     return made
+
+
+def test_article_language_alt_texts_and_the_bare_article_export(published, runner_users):
+    """A Latvian article in the English interface is marked lang="lv"; a photo without alt
+    text or caption is named after its label in the article's language; the export comes
+    as a document or as its <article> alone."""
+    site = published
+    with site.app_context():
+        session = db.get_session()
+        photo = session.get(Photo, _photo_ids(site)[1])
+        photo.alt_text, photo.caption = "", ""
+        session.commit()
+    client = site.test_client()
+    page = client.get("/articles/erasmus-2019", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert '<html lang="en">' in html and '<article class="article" lang="lv"' in html
+    article = html.split('<article class="article"')[1]
+    assert 'alt="Foto 1"' in article and 'alt=""' not in article
+    assert "style=" not in html  # crops are placed by static/article.js, not style attributes
+    sign_in(client, *runner_users["editor"])
+    whole = client.get("/articles/erasmus-2019/export.html").get_data(as_text=True)
+    assert whole.startswith("<!doctype html>") and '<html lang="lv">' in whole
+    assert 'alt="Foto 1"' in whole and 'alt=""' not in whole
+    fragment = client.get("/articles/erasmus-2019/export.html?fragment=1")
+    assert 'filename="erasmus-2019-article.html"' in fragment.headers["Content-Disposition"]
+    bare = fragment.get_data(as_text=True).strip()
+    assert bare.startswith('<article class="gallery-article" lang="lv">')
+    assert bare.endswith("</article>") and "<html" not in bare and "<body" not in bare
+
+
+def test_a_credit_that_names_itself_is_not_prefixed_again():
+    from gallery.articles.presskit import KitPhoto, captions_text
+    from gallery.core.credit import credit_line
+
+    assert credit_line("J. Bērziņš", "Foto:") == "Foto: J. Bērziņš"
+    assert credit_line("Foto: J. Bērziņš", "Foto:") == "Foto: J. Bērziņš"
+    assert credit_line("photo: A. Ozola", "Foto:") == "photo: A. Ozola"
+    assert credit_line("© Daugavpils tehnikums", "Photo:") == "© Daugavpils tehnikums"
+    kit = [KitPhoto("1", Path("x.jpg"), (0, 0, 1, 1), "Paraksts", "Foto: J. Bērziņš")]
+    assert "Foto: J. Bērziņš" in captions_text("T", kit, "Foto:")
+    assert "Foto: Foto:" not in captions_text("T", kit, "Foto:")
