@@ -9,8 +9,11 @@ import json
 import imagehash
 import pytest
 from PIL import Image
+from sqlalchemy import delete, update
 
-from gallery.culling import alike
+from gallery.core import db
+from gallery.core.models import NearDuplicate, Photo, Stack
+from gallery.culling import alike, hashes
 from gallery.ingest.analysis import distance, measure, phash, to_signed
 from tests.helpers.cli import invoke
 from tests.helpers.images import EXIF_IFD, scene, view
@@ -273,3 +276,31 @@ def test_caption_shortcuts_through_the_api(api):
     assert api("POST", "/shortcuts", json={"code": "dt x", "text": "a"}).status_code == 400
     assert api("DELETE", f"/shortcuts/{shortcut['id']}").json == {"shortcuts": []}
     assert api("DELETE", f"/shortcuts/{shortcut['id']}").status_code == 404
+
+
+def test_check_reports_photos_culling_missed_and_repair_measures_stacks_and_compares(
+    app, runner, event
+):
+    before = invoke(runner, "stacks", "--album", "event", "--json").output
+
+    def pairs():  # the hash measured again from the rendition file may move a bit or two
+        lines = invoke(runner, "near-duplicates", "--json").output.splitlines()
+        return [(p["photo_id"], p["duplicate_of"]) for p in map(json.loads, lines)]
+
+    paired = pairs()
+    with app.app_context():
+        session = db.get_session()
+        session.execute(update(Photo).values(phash=None, sharpness=None, exposure=None))
+        session.execute(update(Photo).values(stack_id=None, stack_top=False))
+        session.execute(delete(Stack))
+        session.execute(delete(NearDuplicate))
+        session.commit()
+    hashes.forget()
+    assert invoke(runner, "stacks", "--album", "event", "--json").output == ""
+    found = invoke(runner, "check", "--json", exit_code=1).output
+    kinds = [p["kind"] for p in json.loads(found)["problems"]]
+    assert kinds == ["culling_missing"] * len(event)
+    invoke(runner, "check", "--repair")
+    invoke(runner, "check")
+    assert invoke(runner, "stacks", "--album", "event", "--json").output == before
+    assert pairs() == paired != []

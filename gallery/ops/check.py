@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gallery.core.models import Album, Photo
 from gallery.core.storage import LocalStorage
 from gallery.core.tempfiles import age
+from gallery.culling.upkeep import unplaced
 from gallery.ingest.accept import EXTENSIONS
 from gallery.ops.media_scan import Group, PhotoRow, StoredFile, hash_files, walk
 from gallery.search.engine import SearchIndex
@@ -94,6 +95,7 @@ def check(
     report = Report(verified=verify)
     Judge(sessions, storage, report, grace).run(progress)
     report.stats.media_seconds = time.monotonic() - started
+    check_culling(sessions, report)
     if index is not None:
         check_search_index(sessions, index, report)
     report.stats.seconds = time.monotonic() - started
@@ -294,6 +296,18 @@ def check_search_index(sessions: sessionmaker[Session], index: SearchIndex, repo
         for photo_id in ids:
             subject = subjects.get(photo_id, f"photo {photo_id}")
             report.problems.append(Problem(kind, subject, message, photo_id=photo_id))
+
+
+def check_culling(sessions: sessionmaker[Session], report: Report) -> None:
+    """Photos in use that culling has not measured (hash, sharpness, exposure) and placed
+    (stack, near-duplicates): imported before culling, or its step failed at import."""
+    with sessions() as session:
+        ids = list(session.scalars(unplaced()))
+        subjects = photo_subjects(session, ids)
+    message = "has no culling measures, stack or near-duplicate check"
+    for photo_id in ids:
+        subject = subjects.get(photo_id, f"photo {photo_id}")
+        report.problems.append(Problem("culling_missing", subject, message, photo_id=photo_id))
 
 
 def photo_subjects(session: Session, ids: list[int], chunk: int = 500) -> dict[int, str]:

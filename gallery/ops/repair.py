@@ -5,6 +5,9 @@ problem a check found:
 - a rendition missing or damaged, or a photo without renditions: rendered again from the
   original, when the original is sound;
 - the search index out of step: those photos are indexed again;
+- a photo culling has not measured and placed: measured from its smallest rendition (after
+  the renditions are made again, if they had to be), marked from its original's XMP when
+  it has no marks, stacked with its moment and compared for near-duplicates;
 - a rendition no row names: deleted (derived data, rebuilt at will);
 - an original no row names: moved to uploads/quarantine/<date>/orphan/<its path>, with a
   line saying why in uploads/quarantine/<date>/why.txt. Such a file is most often what an
@@ -34,7 +37,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from gallery.core.models import Photo
 from gallery.core.storage import LocalStorage
+from gallery.culling import upkeep
 from gallery.ingest.pipeline import Outcome
 from gallery.ops.check import GRACE, Problem, Report, in_flight, named_by_a_row
 from gallery.search.engine import SearchIndex
@@ -68,6 +73,7 @@ def repair(
     fixes: dict[Problem, Fix] = {}
     fixes.update(_set_damaged_originals_aside(report, storage))
     fixes.update(_render_again(report, rebuild))
+    fixes.update(_place(report, sessions, storage))
     fixes.update(_clear_orphans(report, sessions, storage, grace))
     fixes.update(_reindex(report, index))
     for problem in report.problems:
@@ -109,6 +115,25 @@ def _render_again(
             fixes[problem] = Fix(problem, True, "rendered again from the original")
         else:
             fixes[problem] = Fix(problem, False, f"rendering failed: {outcome.error}")
+    return fixes
+
+
+def _place(
+    report: Report, sessions: sessionmaker[Session], storage: LocalStorage
+) -> dict[Problem, Fix]:
+    wanted = _of(report, "culling_missing")
+    ids = sorted({p.photo_id for p in wanted if p.photo_id is not None})
+    left = set()
+    if ids:
+        upkeep.repair(sessions, storage, ids)
+        with sessions() as session:
+            left = set(session.scalars(upkeep.unplaced().where(Photo.id.in_(ids))))
+    fixes: dict[Problem, Fix] = {}
+    for problem in wanted:
+        if problem.photo_id in left:
+            fixes[problem] = Fix(problem, False, "not measured: its smallest rendition is unread")
+        else:
+            fixes[problem] = Fix(problem, True, "measured, marked from XMP, stacked, compared")
     return fixes
 
 
