@@ -22,8 +22,8 @@ from gallery.catalog import trash
 from gallery.core import db
 from gallery.core.models import CaptionShortcut, NearDuplicate, Photo
 from gallery.core.states import Label, Pick
-from gallery.culling import stacks
 from gallery.core.storage import LocalStorage, file_sha256
+from gallery.culling import stacks
 from gallery.ops.backup import BackupDir, run_backup
 from gallery.ops.restore import DataDir
 from gallery.ops.snapshots import BackupError, read_snapshot

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import zipfile
 
 import imagehash
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import delete, update
 
+from gallery.articles.exports import album_sheet_photos
 from gallery.core import db
-from gallery.core.models import NearDuplicate, Photo, Stack
-from gallery.culling import alike, hashes
+from gallery.core.models import Album, NearDuplicate, Photo, Stack
+from gallery.culling import alike, filters, hashes
 from gallery.ingest.analysis import distance, measure, phash, to_signed
+from tests.helpers.accounts import sign_in
 from tests.helpers.cli import invoke
 from tests.helpers.images import EXIF_IFD, scene, view
 
@@ -126,10 +131,12 @@ def test_bursts_stack_and_a_reexport_is_a_near_duplicate(runner, event):
 def api(client, runner, users):
     token = invoke(runner, "users", "token", "staff@school.lv").output.strip()
 
+    headers = {"Authorization": f"Bearer {token}"}
+
     def call(method, path, **kwargs):
-        headers = {"Authorization": f"Bearer {token}"}
         return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
 
+    call.site = lambda path: client.get(path, headers=headers)  # a page, as the same user
     return call
 
 
@@ -304,3 +311,81 @@ def test_check_reports_photos_culling_missed_and_repair_measures_stacks_and_comp
     invoke(runner, "check")
     assert invoke(runner, "stacks", "--album", "event", "--json").output == before
     assert pairs() == paired != []
+
+
+# --- marks travel, filters everywhere -----------------------------------------------------
+
+
+def _xmp_of(data: bytes) -> dict:
+    with Image.open(io.BytesIO(data)) as image:
+        packet = image.info.get("xmp")
+    rating = re.search(rb'xmp:Rating(?:="|>)(-?\d)', packet or b"")
+    label = re.search(rb'xmp:Label(?:="|>)(\w+)', packet or b"")
+    return {
+        "rating": int(rating.group(1)) if rating else None,
+        "label": label.group(1).decode() if label else None,
+    }
+
+
+def test_marks_go_into_staff_originals_and_the_press_kit(api, client, runner, event, tmp_path):
+    one, two = event["IMG_0001.jpg"], event["IMG_0009.jpg"]
+    api("PATCH", f"/photos/{one}", json={"rating": 3, "label": "yellow"})
+    api("PATCH", f"/photos/{two}", json={"pick": "reject", "rating": 2})
+    marked = ((one, {"rating": 3, "label": "Yellow"}), (two, {"rating": -1, "label": None}))
+    for photo_id, want in marked:
+        download = api.site(f"/albums/event/photos/{photo_id}/original")
+        assert download.status_code == 200
+        assert _xmp_of(download.data) == want
+        with Image.open(io.BytesIO(download.data)) as image:
+            image.load()  # the pixels as they were, the file whole
+        download.close()
+    plain = api.site(f"/albums/event/photos/{event['IMG_0002.jpg']}/original")
+    assert plain.data == (tmp_path / "event" / "IMG_0002.jpg").read_bytes()  # no marks: as stored
+    plain.close()
+    api("PATCH", "/albums/event", json={"visibility": "public"})
+    article = tmp_path / "article.txt"
+    number = api("GET", f"/photos/{one}").json["photo"]["number"]
+    article.write_text(f"Diena\n\nTeksts.\n\n{number}\n", encoding="utf-8")
+    invoke(runner, "article", "import", article, "--album", "event", "--slug", "diena")
+    kit = tmp_path / "kit.zip"
+    invoke(runner, "article", "press-kit", "diena", "-o", kit)
+    with zipfile.ZipFile(kit) as archive:
+        assert _xmp_of(archive.read(f"{number}.jpg")) == {"rating": 3, "label": "Yellow"}
+
+
+def test_contact_sheet_picker_and_search_take_the_filters(
+    app, api, client, runner, event, tmp_path, users
+):
+    picks = [event["IMG_0002.jpg"], event["IMG_0009.jpg"]]
+    api("PATCH", "/photos", json={"ids": picks, "set": {"pick": "pick"}})
+    api("PATCH", "/photos", json={"ids": picks[:1], "set": {"caption": "Zirgi pļavā"}})
+    api("PATCH", "/photos", json={"ids": [event["IMG_0003.jpg"]], "set": {"caption": "Zirgi"}})
+    with app.app_context():  # the sheet is drawn as pictures: what goes on it is checked here
+        album = Album.by_slug(db.get_session(), "event")
+        storage = app.extensions["gallery.storage"]
+        chosen = album_sheet_photos(album, storage, filters.parse({"pick": "pick"}))
+        assert [p.filename for p in chosen] == ["IMG_0002.jpg", "IMG_0009.jpg"]
+    sheets = {}
+    for name, extra in (("all", []), ("picks", ["--picks"])):
+        sheets[name] = tmp_path / f"{name}.pdf"
+        invoke(runner, "contact-sheet", "--album", "event", "-o", sheets[name], *extra)
+        assert len(PdfReader(sheets[name]).pages) == 1
+    assert sheets["all"].read_bytes() != sheets["picks"].read_bytes()
+    sign_in(client, *users["editor"])
+    pdf = client.get("/albums/event/contact-sheet.pdf?pick=pick")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get("/albums/event/contact-sheet.pdf?rating=8").status_code == 400
+    invoke(runner, "article", "import", _article(tmp_path), "--album", "event", "--slug", "a")
+    picker = client.get("/staff/articles/a/picker?album=event&pick=pick").get_data(as_text=True)
+    assert picker.count('data-photo-id="') == 2, picker
+    hits = api("GET", "/search?q=zirgi&pick=pick").json
+    assert [h["id"] for h in hits["hits"]] == picks[:1] and hits["total"] == 1
+    assert api("GET", "/search?q=zirgi").json["total"] == 2
+    lines = invoke(runner, "search", "zirgi", "--pick", "pick", "--json").output.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == picks[:1]
+
+
+def _article(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("A\n\nTeksts.\n", encoding="utf-8")
+    return path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -19,6 +20,7 @@ from gallery.core import db
 from gallery.core.errors import InvalidInput
 from gallery.core.models import Album, Article
 from gallery.core.states import ArticleStatus
+from gallery.culling import filters
 
 
 def _config(name: str):
@@ -167,13 +169,23 @@ def press_kit(slug: str, output: Path) -> None:
 @click.command("contact-sheet")
 @click.option("--album", "album_slug", required=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--picks", is_flag=True, help="Only the photos marked as picks.")
+@click.option("--rating", type=click.IntRange(0, 5), default=0, help="At least this many stars.")
+@click.option("--label", help="Only this colour label (red, yellow, green, blue, purple, none).")
+@click.option("--tops", is_flag=True, help="One photo per stack, its top.")
+@click.option("--unused", is_flag=True, help="Only photos no article uses yet.")
 @with_appcontext
-def contact_sheet(album_slug: str, output: Path) -> None:
+def contact_sheet(album_slug: str, output: Path, picks: bool, **only: Any) -> None:
     """A4 pages of numbered thumbnails (PDF, and a PNG per page beside it) to print and pick."""
     from gallery.articles.contactsheet import write_contact_sheet
     from gallery.articles.exports import album_sheet_photos
 
     album = _album(album_slug)
-    written = write_contact_sheet(album.title, album_sheet_photos(album, _storage()), output)
+    try:
+        kept = filters.parse({**only, "pick": "pick" if picks else ""})
+    except InvalidInput as exc:
+        raise click.ClickException(str(exc)) from None
+    sheet = album_sheet_photos(album, _storage(), kept if kept.active else None)
+    written = write_contact_sheet(album.title, sheet, output)
     for path in written:
         click.echo(str(path))

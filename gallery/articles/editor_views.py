@@ -24,6 +24,7 @@ from gallery.core.db import get_session
 from gallery.core.errors import InvalidInput
 from gallery.core.media import rendition_url
 from gallery.core.models import Album, Article, Photo
+from gallery.culling import filters
 from gallery.web.i18n import translate
 
 bp = Blueprint("editor", __name__, url_prefix="/staff/articles")
@@ -80,18 +81,24 @@ def picker(slug: str) -> str:
     article = Article.by_slug(session, slug) or abort(404)
     try:
         album = album_named(session, request.args.get("album"))
+        only = filters.parse(request.args)
     except InvalidInput:
         abort(404)
-    return render_template("staff/_article_picker.html", **_picker_context(article, album))
+    context = _picker_context(article, album, only)
+    return render_template("staff/_article_picker.html", **context)
 
 
 def _albums() -> list[Album]:
     return live_albums(get_session())
 
 
-def _picker_context(article: Article, album: Album | None) -> dict[str, Any]:
-    shown = photos.album_photos(get_session(), album) if album else []
-    return {"article": article, "album": album, "photos": shown, "thumb": thumb_url}
+def _picker_context(
+    article: Article, album: Album | None, only: filters.PhotoFilter | None = None
+) -> dict[str, Any]:
+    """The album's photos for the picker: all, or those culling's filter keeps."""
+    only = only or filters.PhotoFilter()
+    shown = photos.album_photos(get_session(), album, only=only) if album else []
+    return {"article": article, "album": album, "photos": shown, "thumb": thumb_url, "only": only}
 
 
 def thumb_url(photo: Photo) -> str:

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.orm import object_session
+
 from gallery.articles.contactsheet import SheetPhoto
 from gallery.articles.presskit import KitPhoto
 from gallery.articles.read import placement_rows
+from gallery.catalog.photos import album_photos
 from gallery.core import visibility as seeing
 from gallery.core.models import Album, Article, Photo
 from gallery.core.storage import LocalStorage
+from gallery.culling.filters import PhotoFilter
+from gallery.culling.marks import xmp_marks
 
 
 def _rendition_path(photo: Photo, storage: LocalStorage, smallest_width: int) -> Path | None:
@@ -24,13 +29,18 @@ def _rendition_path(photo: Photo, storage: LocalStorage, smallest_width: int) ->
     return storage.rendition_path(photo.sha256, chosen.name, chosen.format)
 
 
-def album_sheet_photos(album: Album, storage: LocalStorage) -> list[SheetPhoto]:
-    """Every active photo of the album in number order (staff pick from all of them)."""
+def album_sheet_photos(
+    album: Album, storage: LocalStorage, only: PhotoFilter | None = None
+) -> list[SheetPhoto]:
+    """The album's active photos in number order: every one (staff pick from all of them),
+    or those culling's filter keeps (only the picks, say)."""
+    session = object_session(album)
+    assert session is not None  # the album was read through a session
     return [
         SheetPhoto(
             photo.number, photo.filename, photo.taken_at, _rendition_path(photo, storage, 300)
         )
-        for photo in album.photos
+        for photo in album_photos(session, album, only=only)
         if seeing.shown_in_album(photo, seeing.STAFF)
     ]
 
@@ -50,7 +60,13 @@ def press_kit_photos(article: Article, storage: LocalStorage) -> list[KitPhoto]:
             photo = placed.photo
             kit.append(
                 KitPhoto(
-                    placed.label, source, placed.rect, placed.caption, photo.credit, photo.copyright
+                    placed.label,
+                    source,
+                    placed.rect,
+                    placed.caption,
+                    photo.credit,
+                    photo.copyright,
+                    xmp_marks(photo),
                 )
             )
     return kit

@@ -10,7 +10,7 @@ import io
 import struct
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 from xml.sax.saxutils import escape
@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 from PIL import Image, ImageOps
 
 from gallery.core.credit import credit_line
+from gallery.ingest.xmp_marks import XmpMarks
 
 MAX_EDGE = 2048  # the top of the rendition ladder: large enough for print in a newspaper
 QUALITY = 88
@@ -32,10 +33,15 @@ class KitPhoto:
     caption: str
     credit: str
     copyright: str = ""
+    marks: XmpMarks = field(default_factory=XmpMarks)  # culling's stars and label
 
 
-def xmp_packet(caption: str, credit: str, copyright: str) -> bytes:
-    """A minimal XMP packet with dc:description, dc:rights and photoshop:Credit."""
+NO_MARKS = XmpMarks()
+
+
+def xmp_packet(caption: str, credit: str, copyright: str, marks: XmpMarks = NO_MARKS) -> bytes:
+    """A minimal XMP packet with dc:description, dc:rights, photoshop:Credit and, when the
+    photo has them, xmp:Rating and xmp:Label."""
 
     def alt(text: str) -> str:
         return f'<rdf:Alt><rdf:li xml:lang="x-default">{escape(text)}</rdf:li></rdf:Alt>'
@@ -43,12 +49,15 @@ def xmp_packet(caption: str, credit: str, copyright: str) -> bytes:
     fields = [f"<dc:description>{alt(caption)}</dc:description>" if caption else ""]
     fields.append(f"<dc:rights>{alt(copyright)}</dc:rights>" if copyright else "")
     fields.append(f"<photoshop:Credit>{escape(credit)}</photoshop:Credit>" if credit else "")
+    fields.append(f"<xmp:Rating>{marks.rating}</xmp:Rating>" if marks.rating else "")
+    fields.append(f"<xmp:Label>{escape(marks.label)}</xmp:Label>" if marks.label else "")
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"'
-        ' xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/">'
+        ' xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"'
+        ' xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
         f"{''.join(fields)}</rdf:Description></rdf:RDF></x:xmpmeta>"
         '<?xpacket end="w"?>'
     ).encode()
@@ -89,7 +98,7 @@ def kit_jpeg(photo: KitPhoto, max_edge: int = MAX_EDGE) -> bytes:
     if max(picture.size) > max_edge:
         picture = ImageOps.contain(picture, (max_edge, max_edge), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    xmp = xmp_packet(photo.caption, photo.credit, photo.copyright)
+    xmp = xmp_packet(photo.caption, photo.credit, photo.copyright, photo.marks)
     picture.save(out, "JPEG", quality=QUALITY, optimize=True, xmp=xmp)
     iptc = iptc_block(photo.caption, photo.credit, photo.copyright)
     return insert_segment(out.getvalue(), iptc)

@@ -27,8 +27,10 @@ from gallery.articles.read import articles_using, listed_articles, problems, vis
 from gallery.catalog.albums import live_album
 from gallery.core.credit import credit_line
 from gallery.core.db import get_session
+from gallery.core.errors import InvalidInput
 from gallery.core.models import Article, Photo
-from gallery.web.i18n import gettext, gettext_in
+from gallery.culling import filters
+from gallery.web.i18n import gettext, gettext_in, translate
 
 bp = Blueprint("articles", __name__)
 
@@ -107,9 +109,16 @@ def press_kit(slug: str) -> BaseResponse:
 @bp.get("/albums/<slug>/contact-sheet.pdf")
 @require_role("staff")
 def contact_sheet(slug: str) -> BaseResponse:
+    """The album's contact sheet: every photo, or those culling's filter in the query keeps
+    (`?pick=pick`: the picks only)."""
     album = live_album(get_session(), slug) or abort(404)  # never the trash
+    try:
+        only = filters.parse(request.args)
+    except InvalidInput as exc:
+        abort(400, translate(exc.words))
+    sheet = album_sheet_photos(album, _storage(), only if only.active else None)
     out = io.BytesIO()
-    save_pdf(render_pages(album.title, album_sheet_photos(album, _storage())), out)
+    save_pdf(render_pages(album.title, sheet), out)
     out.seek(0)
     name = f"{slug}-contact-sheet.pdf"
     return send_file(out, "application/pdf", as_attachment=True, download_name=name)

@@ -14,6 +14,7 @@ from gallery.core.errors import InvalidInput
 from gallery.core.messages import N_
 from gallery.core.models import Photo
 from gallery.core.states import MAX_RATING, Label, Pick, choices
+from gallery.ingest.xmp_marks import XmpMarks
 
 MARKS = ("pick", "rating", "label")
 RATING_RANGE = N_("rating must be a whole number from 0 to %(max)s")
@@ -53,3 +54,10 @@ def _state(states: type[Pick] | type[Label], name: str, value: Any) -> Any:
 
 def has_marks(photo: Photo) -> bool:
     return photo.pick is not None or bool(photo.rating) or photo.label is not None
+
+
+def xmp_marks(photo: Photo) -> XmpMarks:
+    """The photo's marks as XMP says them: a rejected photo is -1 stars (Bridge's and
+    Lightroom's way: its stars are not written), a label by its English name."""
+    rating = -1 if photo.pick == Pick.REJECT else photo.rating
+    return XmpMarks(rating, photo.label.value.capitalize() if photo.label else None)

@@ -12,6 +12,8 @@ import click
 from flask.cli import with_appcontext
 
 from gallery.core import db
+from gallery.core.errors import InvalidInput
+from gallery.culling import filters
 from gallery.search import service as search
 from gallery.search.results import PER_PAGE, Hit
 
@@ -22,11 +24,28 @@ from gallery.search.results import PER_PAGE, Hit
 @click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--per-page", default=PER_PAGE, show_default=True, type=click.IntRange(1, 100))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit and line.")
+@click.option("--rating", type=click.IntRange(0, 5), default=0, help="At least this many stars.")
+@click.option("--pick", type=click.Choice(["pick", "reject", "none"]), help="Picks or rejects.")
+@click.option("--label", help="Colour label (red, yellow, green, blue, purple, none).")
+@click.option("--tops", is_flag=True, help="One photo per stack, its top.")
+@click.option("--unused", is_flag=True, help="Only photos no article uses yet.")
 @with_appcontext
-def search_command(query: tuple[str, ...], slug: str | None, page: int, per_page: int, as_json):
+def search_command(
+    query: tuple[str, ...], slug: str | None, page: int, per_page: int, as_json, **marks
+):
     """Search photos (staff view: every photo, whatever its visibility)."""
+    try:
+        only = filters.parse(marks)
+    except InvalidInput as exc:
+        raise click.ClickException(str(exc)) from None
     results = search.search(
-        db.get_session(), " ".join(query), album=slug, page=page, per_page=per_page, staff=True
+        db.get_session(),
+        " ".join(query),
+        album=slug,
+        page=page,
+        per_page=per_page,
+        staff=True,
+        only=only,
     )
     for hit in results.hits:
         if as_json:

@@ -6,9 +6,11 @@ import logging
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gallery.core.models import Photo
+from gallery.culling.filters import PhotoFilter
 from gallery.search.documents import album_titles, found_photos
 from gallery.search.engine import DAMAGE, RawResults, SearchIndex
 from gallery.search.highlight import snippet
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 PER_PAGE = 24
 MAX_PER_PAGE = 100
 FACET_VALUES = 12  # values shown per facet, the most frequent first
+FILTERED_HITS = 2000  # a staff search filtered by culling's marks sifts this many best hits
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,17 @@ def run_search(
     *,
     staff: bool = False,
     wait: float | None = 0.0,
+    only: PhotoFilter | None = None,
 ) -> Results:
-    """One page of photos for a query; visitors see only what the database says they may."""
+    """One page of photos for a query; visitors see only what the database says they may;
+    staff may keep only what culling's filter keeps (`only`)."""
     page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
     if parsed.is_empty:
         return Results(parsed, 0, page, per_page)
-    raw = _raw(index, parsed, page, per_page, staff, wait)
+    if staff and only is not None and only.active:
+        raw = _sifted(index, session, parsed, page, per_page, wait, only)
+    else:
+        raw = _raw(index, parsed, page, per_page, staff, wait)
     photos = found_photos(session, [h.photo_id for h in raw.hits], staff=staff)
     stale = [h.photo_id for h in raw.hits if h.photo_id not in photos]
     if stale:  # the index lags the database (say, a bulk change): hide them, mend it
@@ -90,6 +98,21 @@ def run_search(
     ]
     facets = _facets(session, parsed, raw)
     return Results(parsed, raw.total - len(stale), page, per_page, hits, facets, raw.suggestion)
+
+
+def _sifted(index, session, parsed, page, per_page, wait, only: PhotoFilter) -> RawResults:
+    """One page of the best FILTERED_HITS hits that the filter keeps, in the index's order:
+    marks change by the keystroke, so they are the database's to say, not the index's."""
+    every = _raw(index, parsed, 1, FILTERED_HITS, True, wait)
+    ids = [hit.photo_id for hit in every.hits]
+    kept: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(Photo.id).where(Photo.id.in_(chunk), *only.conditions())
+        kept.update(session.scalars(query))
+    hits = [hit for hit in every.hits if hit.photo_id in kept]
+    shown = hits[(page - 1) * per_page : page * per_page]
+    return RawResults(len(hits), shown, every.facets, every.suggestion)
 
 
 def _raw(index, parsed, page, per_page, staff, wait) -> RawResults:

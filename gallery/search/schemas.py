@@ -6,14 +6,16 @@ from __future__ import annotations
 from pydantic import Field
 
 from gallery.catalog.schemas import Photo, StaffPhoto
+from gallery.culling.schemas import FilterQuery
 from gallery.search.query import MAX_QUERY_CHARS
 from gallery.search.results import MAX_PER_PAGE, PER_PAGE
-from gallery.web.contract import Output, Query
+from gallery.web.contract import Output
 
 
-class Search(Query):
+class Search(FilterQuery):
     """Words, "phrases" and filters (album: year: camera: keyword: taken:); ?q= or ?album=
-    must say what to look for."""
+    must say what to look for. Staff may sift by culling's marks (rating, pick, label,
+    tops, unused)."""
 
     q: str = Field("", max_length=MAX_QUERY_CHARS)
     album: str = Field("", max_length=120, description="only this album's photos")

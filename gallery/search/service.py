@@ -10,6 +10,7 @@ from flask import Flask, current_app, has_request_context
 from sqlalchemy.orm import Session
 
 from gallery.core import events
+from gallery.culling.filters import PhotoFilter
 from gallery.search import sync
 from gallery.search.documents import all_photos, photo_document
 from gallery.search.engine import SearchIndex
@@ -72,12 +73,16 @@ def search(
     page: int = 1,
     per_page: int = PER_PAGE,
     staff: bool = False,
+    only: PhotoFilter | None = None,
 ) -> Results:
-    """A page of photos matching what was typed; visitors get only what they may see."""
+    """A page of photos matching what was typed; visitors get only what they may see, staff
+    what culling's filter keeps (`only`)."""
     # A rebuild begun by this search (no index yet): a request waits a while, the CLI all of it.
     wait = float(current_app.config["SEARCH_WAIT"]) if has_request_context() else None
     parsed = parse_query(text, album)
-    return run_search(get_index(), session, parsed, page, per_page, staff=staff, wait=wait)
+    return run_search(
+        get_index(), session, parsed, page, per_page, staff=staff, wait=wait, only=only
+    )
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ def api_search(query: schemas.Search) -> schemas.Results:
         page=query.page,
         per_page=query.per_page,
         staff=staff,
+        only=query.photo_filter() if staff else None,  # marks are not for visitors to sift by
     )
     return results_model(results, staff)
 

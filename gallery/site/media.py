@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 from gallery.core import visibility as seeing
 from gallery.core.models import Album, Photo, Rendition
 from gallery.core.storage import LocalStorage
+from gallery.culling.marks import xmp_marks
 from gallery.ingest import strip
+from gallery.ingest import xmp_marks as marks_in_xmp
 from gallery.ingest.accept import EXTENSIONS
 from gallery.ingest.filenames import download_name
 
@@ -83,11 +85,14 @@ class Original:
 
 
 def original_for(storage: LocalStorage, photo: Photo, viewer: seeing.Viewer) -> Original | None:
-    """Staff: the file as stored. Visitors: without its private metadata, or None (404)
-    when it keeps some where `strip` cannot remove it safely."""
+    """Staff: the file as stored, with culling's marks in its XMP (a JPEG's). Visitors:
+    without its private metadata, or None (404) when it keeps some where `strip` cannot
+    remove it safely."""
     path = original_file(storage, photo)
-    if path is None or viewer.staff:
-        return Original(path) if path is not None else None
+    if path is None:
+        return None
+    if viewer.staff:
+        return _with_marks(path, photo)
     try:
         splices = _private_metadata(str(path), photo.format)
     except strip.Uncleanable as exc:
@@ -96,6 +101,26 @@ def original_for(storage: LocalStorage, photo: Photo, viewer: seeing.Viewer) -> 
     if not splices:
         return Original(path)
     return Original(path, splices, f"{photo.sha256}-visitor-{strip.RULES}")
+
+
+def _with_marks(path: Path, photo: Photo) -> Original:
+    """The original with its marks (xmp:Rating, xmp:Label) for staff's desktop tools: only
+    a JPEG's XMP segment changes, in the stream; other formats go as stored."""
+    marks = xmp_marks(photo)
+    if marks.empty or photo.format != "JPEG":
+        return Original(path)
+    splices = _marks_splices(str(path), marks)
+    if not splices:
+        return Original(path)
+    return Original(path, splices, f"{photo.sha256}-marks-{marks.rating}-{marks.label}")
+
+
+@functools.lru_cache(maxsize=256)
+def _marks_splices(path: str, marks: marks_in_xmp.XmpMarks) -> tuple[strip.Splice, ...]:
+    # Originals never change, so (file, marks) always gives the same splices.
+    with open(path, "rb") as file:
+        head = file.read(256 * 1024)  # a JPEG's APPn segments lie at its start
+    return marks_in_xmp.jpeg_splices(head, marks)
 
 
 @functools.lru_cache(maxsize=256)
