@@ -17,9 +17,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PIL import Image
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from gallery.core.models import Album, NearDuplicate, Photo
 from gallery.core.states import Status
@@ -29,8 +28,8 @@ log = logging.getLogger(__name__)
 
 CANDIDATE_RADIUS = 16  # hash bits apart: a 5 % crop moves up to ~16, other pictures ~24+
 
-# Reads a photo's smallest rendition as a picture (None if the file is not there).
-Reader = Callable[[Photo], Image.Image | None]
+# A photo's smallest rendition, prepared for comparing (None if the file is not there).
+Reader = Callable[[Photo], alike.Prepared | None]
 
 
 @dataclass(frozen=True)
@@ -44,21 +43,26 @@ def find(session: Session, photo: Photo, read: Reader) -> list[NearDuplicate]:
     """Record the near-duplicates of `photo` among every other photo; returns the new pairs."""
     if photo.phash is None:
         return []
+    apart = {i: bits for i, bits in hashes.near(session, photo.phash, CANDIDATE_RADIUS)}
+    apart.pop(photo.id, None)
+    if not apart:
+        return []
+    query = (
+        select(Photo)
+        .where(Photo.id.in_(apart), Photo.status == Status.ACTIVE, Photo.sha256 != photo.sha256)
+        .options(selectinload(Photo.renditions))
+        .order_by(Photo.id)
+    )
+    others = [other for other in session.scalars(query) if not _taken_apart(photo, other)]
     found = []
-    picture = None
-    for other_id, apart in hashes.near(session, photo.phash, CANDIDATE_RADIUS):
-        other = session.get(Photo, other_id) if other_id != photo.id else None
-        if other is None or other.status != Status.ACTIVE or other.sha256 == photo.sha256:
-            continue
-        if _taken_apart(photo, other):
-            continue
-        picture = picture or read(photo)
+    picture = read(photo) if others else None
+    for other in others:
         theirs = read(other)
         if picture is None or theirs is None or not alike.same_picture(picture, theirs):
             continue
         later, earlier = max(photo.id, other.id), min(photo.id, other.id)
         if session.get(NearDuplicate, (later, earlier)) is None:
-            pair = NearDuplicate(photo_id=later, duplicate_of=earlier, distance=apart)
+            pair = NearDuplicate(photo_id=later, duplicate_of=earlier, distance=apart[other.id])
             session.add(pair)
             found.append(pair)
     return found

@@ -10,6 +10,7 @@ already on disk (and the original's XMP for marks the photo has none of).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gallery.core.models import Photo
 from gallery.core.states import Status
 from gallery.core.storage import LocalStorage
-from gallery.culling import marks, near_duplicates, stacks
+from gallery.culling import alike, marks, near_duplicates, stacks
 from gallery.ingest.accept import EXTENSIONS
 from gallery.ingest.analysis import measure
 from gallery.ingest.metadata import read_metadata
@@ -38,7 +39,28 @@ def placer(storage: LocalStorage) -> Callable[[Session, Photo], None]:
 def place(session: Session, photo: Photo, *, storage: LocalStorage) -> None:
     """Stack a measured photo with its moment and record its near-duplicates."""
     stacks.place(session, photo)
-    near_duplicates.find(session, photo, partial(smallest_rendition, storage))
+    near_duplicates.find(session, photo, partial(prepared_rendition, storage))
+
+
+def prepared_rendition(storage: LocalStorage, photo: Photo) -> alike.Prepared | None:
+    """The smallest rendition ready to compare; kept a while (a burst's frames are compared
+    with each other as each comes in)."""
+    if not photo.renditions:
+        return None
+    rendition = min(photo.renditions, key=lambda r: r.width)
+    path = storage.rendition_path(photo.sha256, rendition.name, rendition.format)
+    try:
+        return _prepared(str(path))
+    except OSError as exc:  # not kept: a repair may bring the file back
+        log.warning("photo %s: its smallest rendition could not be read: %s", photo.id, exc)
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(path: str) -> alike.Prepared:
+    # Renditions are named by the original's hash: a path always holds the same picture.
+    with Image.open(path) as image:
+        return alike.prepare(image)
 
 
 def smallest_rendition(storage: LocalStorage, photo: Photo) -> Image.Image | None:

@@ -27,8 +27,8 @@ EDGE = 320  # longest edge measured: the default smallest rendition
 HASH_SIDE = 32  # pHash: the picture is shrunk to 32x32, then 8x8 DCT coefficients kept
 HASH_BITS = 8
 # Sharpness r (Laplacian energy over variance) maps to r / (r + HALF_SHARP): 0.5 at
-# HALF_SHARP, a plain photo at 320 px lies around 0.3-0.8, a blurred burst frame lower.
-HALF_SHARP = 0.15
+# HALF_SHARP; a crisp photo at 320 px lies around 0.5-0.9, a blurred frame of it lower.
+HALF_SHARP = 0.01
 CLIP_DARK, CLIP_BRIGHT = 4, 251  # grey levels counted as clipped
 
 
