@@ -64,7 +64,9 @@ class Site:
         return self.request(path, None, headers or {}, staff=staff)
 
     def request(self, path: str, body, headers: dict, *, staff=True, method=None) -> Answer:
-        """Any request (a POST when there is a body, unless `method` says otherwise)."""
+        """Any request (a POST when there is a body, unless `method` says otherwise), asking
+        for English words (messages follow the request's language)."""
+        headers = {"Accept-Language": "en", **headers}
         if staff:
             headers = {**headers, "Authorization": f"Bearer {self.token}"}
         request = urllib.request.Request(self.url + path, body, headers, method=method)
