@@ -13,9 +13,12 @@
 //   admins restore from the trash, /staff/trash, so there is no undo to offer staff).
 import { nt, t } from "../texts.js";
 import { announce, api } from "./api.js";
+import { initCull, loadStacks } from "./cull.js";
 import { initCuration, showTable } from "./curation.js";
 import { confirmTrash, initGrid } from "./grid.js";
+import { initLoupe } from "./loupe.js";
 import { initReorder } from "./reorder.js";
+import { watchShortcuts } from "./shortcuts.js";
 import { store } from "./store.js";
 import { initUpload } from "./upload.js";
 
@@ -80,7 +83,11 @@ initReorder();
 initCuration();
 initUpload();
 initToolbar();
+initCull();
+initLoupe();
+watchShortcuts(page);
 store
   .load()
+  .then(() => loadStacks())
   .catch((error) => announce(t("The photos could not be loaded: %(reason)s", { reason: error.message })))
   .finally(() => { page.dataset.ready = "true"; }); // for tests, and for styles if need be

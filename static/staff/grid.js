@@ -94,11 +94,21 @@ function render() {
   document.getElementById("empty-album").hidden = store.photos.length > 0;
 }
 
+function inView() {
+  return [...grid.children].filter((tile) => !tile.hidden); // culling's filters hide some
+}
+
+// The photos from the anchor to `id` that are in view (a closed stack's others are not).
+function inRange(id) {
+  return store.range(id).filter((one) => !tiles.get(one)?.hidden);
+}
+
 function columns() {
-  const first = grid.firstElementChild;
+  const list = inView();
+  const first = list[0];
   if (!first) return 1;
   let count = 0;
-  for (const tile of grid.children) {
+  for (const tile of list) {
     if (tile.offsetTop !== first.offsetTop) break;
     count += 1;
   }
@@ -117,7 +127,7 @@ function onKey(event) {
   const tile = event.target.closest(".tile");
   if (!tile || event.altKey) return; // Alt+arrows belong to reorder.js
   const id = Number(tile.dataset.id);
-  const list = [...grid.children];
+  const list = inView();
   const at = list.indexOf(tile);
   let target = null;
   if (event.key in STEPS) {
@@ -141,7 +151,7 @@ function onKey(event) {
   if (!target) return;
   event.preventDefault();
   focusTile(target);
-  if (event.shiftKey) store.select(store.range(Number(target.dataset.id)));
+  if (event.shiftKey) store.select(inRange(Number(target.dataset.id)));
 }
 
 function onClick(event) {
@@ -150,10 +160,10 @@ function onClick(event) {
   const id = Number(tile.dataset.id);
   setCurrent(tile);
   if (event.target.matches(".select")) {
-    if (event.shiftKey) store.select(store.range(id), { add: true });
+    if (event.shiftKey) store.select(inRange(id), { add: true });
     else store.toggle(id);
   } else if (event.target.closest("figure")) {
-    if (event.shiftKey) store.select(store.range(id), { add: event.ctrlKey || event.metaKey });
+    if (event.shiftKey) store.select(inRange(id), { add: event.ctrlKey || event.metaKey });
     else if (event.ctrlKey || event.metaKey) store.toggle(id);
     else {
       store.anchor = id;

@@ -156,7 +156,7 @@ function settle(item, code, body) {
     item.state = "done"; // no number here: the album re-sorts by time as photos arrive
     store.put([body.photo]);
     store.resyncSoon();
-    show(item);
+    show(item, nearDuplicates([body.photo]));
   } else if ((code === 200 || code === 201) && body && body.photos) { // a zip's report
     settleZip(item, body);
   } else if (code === 409) {
@@ -186,7 +186,19 @@ function settleZip(item, body) {
   show(item, [
     ...duplicates.map((dup) => ["duplicate", `${dup.path}: ${already}`]),
     ...rejected.map((bad) => ["rejected", `${bad.path}: ${bad.error}`]),
+    ...nearDuplicates(photos),
   ]);
+}
+
+// Culling's near-duplicates the server found for new photos: the same picture as an earlier
+// photo (of any album), re-exported or resized; kept, and listed on /staff/near-duplicates.
+function nearDuplicates(photos) {
+  return photos.flatMap((photo) => (photo.duplicate_of || []).map((dup) => {
+    const known = store.byId(dup.photo_id);
+    return ["duplicate", known
+      ? t("%(file)s looks like photo %(number)s of this album (a re-export or resized copy)", { file: photo.filename, number: known.number })
+      : t("%(file)s looks like a photo of another album (a re-export or resized copy)", { file: photo.filename })];
+  }));
 }
 
 function fail(item, message, next = true) {

@@ -7,6 +7,7 @@ import { t } from "../../texts.js";
 
 const picker = document.getElementById("picker");
 const albumSelect = document.getElementById("picker-album");
+const onlySelect = document.getElementById("picker-only"); // culling's filter: picks only...
 const labelBox = document.getElementById("pick-label");
 const builder = document.getElementById("row-builder");
 const draftOut = document.getElementById("row-draft");
@@ -117,7 +118,8 @@ export function markUsage(labels) {
 }
 
 async function switchAlbum(ctx) {
-  const url = `${ctx.root.dataset.picker}?album=${encodeURIComponent(albumSelect.value)}`;
+  const only = onlySelect.value ? `&${onlySelect.value}` : ""; // fixed query strings of the template
+  const url = `${ctx.root.dataset.picker}?album=${encodeURIComponent(albumSelect.value)}${only}`;
   try {
     const response = await fetch(url, { credentials: "same-origin" });
     if (!response.ok) throw new Error(`${response.status}`);
@@ -148,5 +150,6 @@ export function initPicker(ctx) {
   insertButton.addEventListener("click", () => insertDraft(ctx));
   document.getElementById("clear-row").addEventListener("click", () => { draft = []; showDraft(); });
   albumSelect.addEventListener("change", () => switchAlbum(ctx));
+  onlySelect.addEventListener("change", () => switchAlbum(ctx));
   showDraft();
 }
