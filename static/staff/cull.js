@@ -67,6 +67,7 @@ export function mark(ids, change, { remember = true } = {}) {
     if (undo.length > UNDO_STEPS) undo.shift();
   }
   for (const id of ids) pending.set(id, (pending.get(id) || 0) + 1);
+  page.dataset.saved = "false"; // "true" again once every key is saved (tests wait for it)
   saving = saving.then(() => save(ids, change, before, remember));
   return saving;
 }
@@ -85,6 +86,7 @@ async function save(ids, change, before, remember) {
   }
   for (const id of ids) pending.set(id, pending.get(id) - 1);
   store.put(answer.filter((photo) => !pending.get(photo.id)));
+  if ([...pending.values()].every((count) => !count)) page.dataset.saved = "true";
 }
 
 function says(ids, change) {

@@ -36,6 +36,12 @@ export function expandAt(field) {
 export function watchShortcuts(root = document) {
   loadShortcuts();
   root.addEventListener("input", (event) => {
-    if (event.target.matches?.(FIELDS) && event.data === "=") expandAt(event.target);
+    if (!event.target.matches?.(FIELDS)) return;
+    if (event.data === "=") expandAt(event.target);
+    // Undo gives the code back selected; typing on must not replace it.
+    else if (event.inputType === "historyUndo") {
+      const end = event.target.selectionEnd;
+      event.target.setSelectionRange(end, end);
+    }
   });
 }
