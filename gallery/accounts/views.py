@@ -272,14 +272,6 @@ def token_revoke(token_id: int) -> Response:
     return redirect(url_for("accounts.users_page"))
 
 
-@bp.get("/staff/audit")
-@require_role("admin")
-def audit_log() -> str:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    events = audit.recent(get_session(), limit=100, offset=(page - 1) * 100)
-    return render_template("staff/audit.html", events=events, page=page)
-
-
 def _site_root() -> str:
     """The site root for a link sent to someone: the PUBLIC_URL setting, else this host."""
     return str(current_app.config["PUBLIC_URL"] or request.host_url).rstrip("/")

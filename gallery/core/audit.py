@@ -79,11 +79,6 @@ def commit(session: Session, actor: str, action: str, obj: Any, **details: Any) 
     session.commit()
 
 
-def recent(session: Session, limit: int = 200, offset: int = 0) -> list[AuditEvent]:
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
-    return list(session.scalars(query))
-
-
 @dataclass(frozen=True)
 class Filters:
     """Which events a reader asks for: by whom, which action (or its kind, `photo`), and

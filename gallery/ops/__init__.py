@@ -3,7 +3,7 @@ repairing it, backups and restores.
 
 `check` (with `media_scan`) finds problems and `repair` mends them; `backup`, `snapshots`
 and `restore` copy what cannot be rebuilt; `cli` and `backup_cli` are the commands; `views`
-reads the audit log for its page.
+is the audit log's page.
 """
 
 from __future__ import annotations
@@ -16,4 +16,4 @@ from gallery.ops import backup_cli, cli, views
 def init_app(app: Flask) -> None:
     for command in (*cli.COMMANDS, *backup_cli.COMMANDS):
         app.cli.add_command(command)
-    views.init_app(app)
+    app.register_blueprint(views.bp)

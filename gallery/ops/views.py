@@ -1,9 +1,5 @@
-"""The audit log as an admin reads it: a page of events, filtered by who, what and when,
-each action in words and its details as text.
-
-The route is the accounts capability's (`/staff/audit`, the admin pages); this module reads
-the page's filters from the request and gives the template what it shows (`audit_page`).
-"""
+"""The audit log as an admin reads it (`/staff/audit`): a page of events, filtered by who,
+what and when, each action in words and its details as text."""
 
 from __future__ import annotations
 
@@ -11,13 +7,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Flask, request
+from flask import Blueprint, render_template, request
 
+from gallery.accounts.auth import require_role
 from gallery.core import audit
 from gallery.core.db import get_session
 from gallery.core.messages import Message
 from gallery.core.models import AuditEvent
 from gallery.web.i18n import translate
+
+bp = Blueprint("ops", __name__)
 
 # Detail keys the log shows in words; anything else is shown as `key: value`.
 HIDDEN_DETAILS = {"count", "ids"}
@@ -44,8 +43,14 @@ class AuditPage:
     query: dict[str, str]  # the filters as query arguments, for the pager's links
 
 
+@bp.get("/staff/audit")
+@require_role("admin")
+def audit_log() -> str:
+    return render_template("staff/audit.html", log=audit_page())
+
+
 def audit_page() -> AuditPage:
-    """Template helper of staff/audit.html: the page the request's arguments ask for."""
+    """The page of the log the request's arguments ask for."""
     args = request.args
     filters = audit.Filters(
         actor=args.get("who", "").strip(),
@@ -108,7 +113,3 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text.strip()) if text else None
     except ValueError:
         return None
-
-
-def init_app(app: Flask) -> None:
-    app.add_template_global(audit_page)
