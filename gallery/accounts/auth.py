@@ -23,6 +23,7 @@ from gallery.core.errors import is_disk_full
 from gallery.core.models import User
 from gallery.core.states import Role
 from gallery.core.visibility import Viewer
+from gallery.web.errors import CsrfFailed
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -168,7 +169,7 @@ def _check_csrf() -> Response | None:
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     expected = session.get("csrf", "")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        abort(400, "the form has expired or did not come from this site (CSRF check); reload")
+        raise CsrfFailed()
     return None
 
 
