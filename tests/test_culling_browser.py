@@ -164,13 +164,13 @@ def test_culling_an_album_with_the_keyboard(site, page):
     page.keyboard.press("Enter")
     loupe = page.locator("#loupe")
     expect(loupe).to_be_visible()
-    expect(loupe.locator(".panel-title")).to_have_text("photo 41 (IMG_0041.jpg)")
+    expect(loupe.locator(".loupe-panel-title")).to_have_text("photo 41 (IMG_0041.jpg)")
     page.keyboard.press("ArrowRight")
-    expect(loupe.locator(".panel-title")).to_have_text("photo 42 (IMG_0042.jpg)")
+    expect(loupe.locator(".loupe-panel-title")).to_have_text("photo 42 (IMG_0042.jpg)")
     page.keyboard.press("2")
-    expect(loupe.locator(".panel-marks")).to_have_text("★★")
+    expect(loupe.locator(".loupe-panel-marks")).to_have_text("★★")
     page.keyboard.press("z")
-    expect(loupe.locator(".panel.zoomed img.at-100")).to_have_count(1)
+    expect(loupe.locator(".loupe-panel.zoomed img.at-100")).to_have_count(1)
     page.keyboard.press("z")
     page.keyboard.press("Escape")
     expect(loupe).to_be_hidden()
@@ -181,16 +181,16 @@ def test_culling_an_album_with_the_keyboard(site, page):
     page.keyboard.press("Space")
     page.keyboard.press("Shift+ArrowRight")
     page.keyboard.press("c")
-    expect(loupe.locator(".panel")).to_have_count(2)
+    expect(loupe.locator(".loupe-panel")).to_have_count(2)
     page.keyboard.press("z")
-    expect(loupe.locator(".panel.zoomed img.at-100")).to_have_count(2)
-    translations = loupe.locator(".panel img").evaluate_all(
+    expect(loupe.locator(".loupe-panel.zoomed img.at-100")).to_have_count(2)
+    translations = loupe.locator(".loupe-panel img").evaluate_all(
         "els => els.map(e => e.style.translate)"
     )
     assert translations[0] and translations[0] == translations[1]
     page.keyboard.press("ArrowRight")
     page.keyboard.press("p")  # marks the highlighted (second) photo
-    expect(loupe.locator(".panel.active .panel-marks")).to_have_text("Pick · ★★")
+    expect(loupe.locator(".loupe-panel.active .loupe-panel-marks")).to_have_text("Pick · ★★")
     page.keyboard.press("Escape")
 
     # filters: only the picks, then back to every photo

@@ -53,8 +53,8 @@ function draw() {
     const img = panel.querySelector("img");
     img.src = largest(photo)?.url || "";
     img.alt = photo.alt_text || describe(photo);
-    panel.querySelector(".panel-title").textContent = describe(photo);
-    panel.querySelector(".panel-marks").textContent = marksText(photo);
+    panel.querySelector(".loupe-panel-title").textContent = describe(photo);
+    panel.querySelector(".loupe-panel-marks").textContent = marksText(photo);
     panels.append(panel);
   });
   const photo = store.byId(ids[active]);
@@ -136,7 +136,7 @@ function clamp(value) {
 // While zoomed, the pointer looks around: the point under it is the same in every photo.
 function pan(event) {
   if (!zoom) return;
-  const panel = event.target.closest(".panel");
+  const panel = event.target.closest(".loupe-panel");
   if (!panel) return;
   const view = panel.querySelector(".viewport").getBoundingClientRect();
   const rx = clamp((event.clientX - view.left) / view.width);
@@ -228,7 +228,7 @@ export function initLoupe() {
   dialog.addEventListener("cancel", (event) => { event.preventDefault(); close(); });
   document.getElementById("loupe-close").addEventListener("click", close);
   panels.addEventListener("click", (event) => {
-    const panel = event.target.closest(".panel");
+    const panel = event.target.closest(".loupe-panel");
     if (!panel) return;
     active = [...panels.children].indexOf(panel);
     zoomAt(panel, event.clientX, event.clientY);
@@ -243,7 +243,7 @@ export function initLoupe() {
   store.subscribe(() => {
     if (dialog.open) for (const panel of panels.children) {
       const photo = store.byId(Number(panel.dataset.id));
-      if (photo) panel.querySelector(".panel-marks").textContent = marksText(photo);
+      if (photo) panel.querySelector(".loupe-panel-marks").textContent = marksText(photo);
     }
   });
 }
