@@ -16,6 +16,7 @@ from gallery.accounts import account_views, auth, cli, sso_views, views
 def init_app(app: Flask) -> None:
     auth.init_app(app)
     app.register_blueprint(views.bp)
+    app.add_template_global(views.role_names)
     app.register_blueprint(account_views.bp)
     app.register_blueprint(sso_views.bp)
     app.cli.add_command(cli.users)

@@ -281,3 +281,12 @@ def _admin() -> User:
     user = current_user()
     assert user is not None  # require_role let only signed-in admins in
     return user
+
+
+def role_names() -> dict[str, str]:
+    """Template helper: each role in the reader's language."""
+    return {
+        Role.STAFF: gettext("staff"),
+        Role.EDITOR: gettext("editor"),
+        Role.ADMIN: gettext("admin"),
+    }
