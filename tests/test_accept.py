@@ -77,6 +77,16 @@ def test_receive_refuses_too_large_and_leaves_nothing(storage):
     assert list(storage.tmp.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("limit", "said"),
+    [(200 * 1024 * 1024, "200 MB"), (1536 * 1024, "1.5 MB"), (5000, "0.00477 MB")],
+)
+def test_the_size_limit_is_said_as_it_is(storage, limit, said):
+    with pytest.raises(Rejected) as caught:
+        receive(io.BytesIO(b"\xff\xd8\xff" + b"x" * limit), storage, max_bytes=limit)
+    assert str(caught.value) == f"the file is larger than the limit of {said}"
+
+
 def test_receive_refuses_empty_and_wrong_format_and_leaves_nothing(storage):
     with pytest.raises(Rejected) as empty:
         receive(io.BytesIO(b""), storage, max_bytes=100)

@@ -103,6 +103,15 @@ def test_title_option_keeps_the_first_line_in_the_body(site, tmp_path):
     assert "Error: no album with the slug 'nope'" in result.output
 
 
+def test_a_text_that_is_not_utf8_is_refused_in_words(site, tmp_path):
+    text = tmp_path / "windows.txt"
+    text.write_bytes("Pavasara skrējiens\n\n1 2\n".encode("cp1257"))
+    result = invoke(
+        site.test_cli_runner(), "article", "import", text, "--album", "erasmus", exit_code=1
+    )
+    assert f"Error: {text} is not UTF-8 text (byte 12 is not)" in result.output
+
+
 def test_reassigning_and_cropping_8b(site):
     from gallery.articles.edit import assign_label
     from gallery.articles.read import layout_for, problems

@@ -60,7 +60,13 @@ def article() -> None:
 def import_(file: Path, album_slug: str, title: str | None, slug: str | None, author: str):
     """Import a text file like seed/article-lv.txt as a draft; print its slug."""
     session = db.get_session()
-    text = file.read_text(encoding="utf-8-sig")  # a BOM from Windows editors is not text
+    try:
+        text = file.read_text(encoding="utf-8-sig")  # a BOM from Windows editors is not text
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(
+            f"{file} is not UTF-8 text (byte {exc.start} is not): save it as UTF-8 and import "
+            "it again"
+        ) from None
     try:
         made = import_article(
             session, text, _album(album_slug), title=title, slug=slug, author=author

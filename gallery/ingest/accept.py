@@ -142,4 +142,5 @@ def _unsupported(what: str) -> Rejected:
 
 
 def _mib(n: int) -> str:
-    return f"{n / 1024 / 1024:.0f}"
+    """Megabytes to three significant digits: 200, 1.5, 0.00488 (a small limit is not 0)."""
+    return f"{n / 1024 / 1024:.3g}"
