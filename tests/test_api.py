@@ -123,6 +123,26 @@ def test_visitors_see_only_public_consented_photos_without_gps(client, api, albu
     assert [a["slug"] for a in client.get("/api/v1/albums").json["albums"]] == [album]
 
 
+def test_album_list_pages_newest_first_by_keyset(client, api):
+    days = ["2024-05-01", "2024-05-01", "2023-01-02", "2025-12-31", "2024-06-01"]
+    for n, day in enumerate(days):
+        api("POST", "/albums", json={"slug": f"a{n}", "event_date": day, "visibility": "public"})
+    api("POST", "/albums", json={"slug": "draft", "event_date": "2030-01-01"})
+    pages, after = [], ""
+    while True:
+        page = client.get(f"/api/v1/albums?per_page=2&after={after}").json
+        pages.append([album["slug"] for album in page["albums"]])
+        if page["next"] is None:
+            break
+        after = page["next"]
+    assert pages == [["a3", "a4"], ["a1", "a0"], ["a2"]]  # same day: the newer id first
+    staff = api("GET", "/albums?per_page=100").json
+    assert [a["slug"] for a in staff["albums"]][:2] == ["draft", "a3"]
+    assert staff["next"] is None
+    assert client.get("/api/v1/albums?after=yesterday").status_code == 400
+    assert client.get("/api/v1/albums?per_page=501").status_code == 400
+
+
 def test_unlisted_album_only_with_its_key(client, api, album):
     secret_url = api("PATCH", f"/albums/{album}", json={"visibility": "unlisted"}).json["album"][
         "secret_url"
@@ -131,7 +151,7 @@ def test_unlisted_album_only_with_its_key(client, api, album):
     assert client.get(f"/api/v1/albums/{album}").status_code == 404
     assert client.get(f"/api/v1/albums/{album}?key=wrong").status_code == 404
     assert client.get(f"/api/v1/albums/{album}?key={key}").status_code == 200
-    assert client.get("/api/v1/albums").json == {"albums": []}
+    assert client.get("/api/v1/albums").json == {"albums": [], "next": None}
 
 
 @pytest.mark.parametrize(

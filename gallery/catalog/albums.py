@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from gallery.core import visibility as seeing
 from gallery.core.errors import InvalidInput
@@ -72,45 +73,107 @@ def get_or_create(session: Session, slug: str, title: str | None = None) -> Albu
 def photo_counts(
     session: Session, viewer: seeing.Viewer = seeing.STAFF, album_ids: list[int] | None = None
 ) -> dict[int, int]:
-    """Photos per album id that the viewer may see in it (of these albums, or of all)."""
-    query = select(Photo.album_id, func.count()).where(seeing.shown_photos(viewer))
+    """Photos per album id that the viewer may see in it (of these albums, or of all): the
+    counts gallery.core.counts keeps, read afresh (not from loaded albums, which may be
+    older than this transaction's own changes)."""
+    count = Album.live_photos if viewer.staff else Album.public_photos
+    query = select(Album.id, count)
     if album_ids is not None:
-        query = query.where(Photo.album_id.in_(album_ids))
-    return {album_id: count for album_id, count in session.execute(query.group_by(Photo.album_id))}
+        query = query.where(Album.id.in_(album_ids))
+    return {album_id: n for album_id, n in session.execute(query)}
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in a list of albums newest first: an album's listed day and id
+    (`2024-05-31_17` in URLs)."""
+
+    day: date
+    album_id: int
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()}_{self.album_id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        """None for no text; ValueError for text that is not a cursor."""
+        if not text:
+            return None
+        day, _, album_id = text.partition("_")
+        return cls(date.fromisoformat(day), int(album_id))
+
+    @classmethod
+    def of(cls, album: Album) -> Cursor:
+        return cls(album.listed_on, album.id)
+
+    def older(self) -> ColumnElement[bool]:
+        """The albums after this place, newest first."""
+        return or_(
+            Album.listed_on < self.day,
+            and_(Album.listed_on == self.day, Album.id < self.album_id),
+        )
+
+
+def album_page(
+    session: Session, viewer: seeing.Viewer, per_page: int, after: Cursor | None = None
+) -> tuple[list[Album], Cursor | None]:
+    """A page of the albums a viewer may list, newest first (by the day they are listed
+    under), and where the next page starts (None: this is the last). A keyset page: it
+    costs the same at album 20 and 20,000 (the query walks an index of the list)."""
+    where = seeing.live_albums() if viewer.staff else seeing.listed_albums()
+    query = select(Album).where(where)
+    if after is not None:
+        query = query.where(after.older())
+    query = query.order_by(Album.listed_on.desc(), Album.id.desc()).limit(per_page + 1)
+    found = list(session.scalars(query))
+    more = len(found) > per_page
+    return found[:per_page], Cursor.of(found[per_page - 1]) if more else None
+
+
+def album_total(session: Session, viewer: seeing.Viewer) -> int:
+    """How many albums the viewer's list has (counted on the list's index)."""
+    where = seeing.live_albums() if viewer.staff else seeing.listed_albums()
+    return session.scalar(select(func.count()).select_from(Album).where(where)) or 0
 
 
 def staff_covers(session: Session, albums: list[Album]) -> dict[int, Photo]:
     """Each album's cover for the staff list: the chosen photo unless it is in the trash,
     else the first photo staff see (renditions loaded with it)."""
-    other = aliased(Photo)
-    first_number = (
-        select(func.min(other.number))
-        .where(other.album_id == Photo.album_id, seeing.shown_photos(seeing.STAFF, other))
-        .scalar_subquery()
-    )
-    chosen_ids = [a.cover_photo_id for a in albums if a.cover_photo_id]
+    ids = [album.id for album in albums]
+    firsts = first_photos(session, ids, seeing.STAFF)
+    chosen = {a.cover_photo_id for a in albums if a.cover_photo_id}
+    wanted = chosen | set(firsts.values())
     query = (
         select(Photo)
-        .where(
-            Photo.album_id.in_([a.id for a in albums]),
-            seeing.shown_photos(seeing.STAFF),
-            (Photo.number == first_number) | Photo.id.in_(chosen_ids),
-        )
+        .where(Photo.id.in_(wanted), seeing.shown_photos(seeing.STAFF))
         .options(selectinload(Photo.renditions))
     )
-    found = list(session.scalars(query))
-    by_id = {photo.id: photo for photo in found}
-    firsts = {photo.album_id: photo for photo in found if photo.id not in chosen_ids}
+    found = {photo.id: photo for photo in session.scalars(query)} if wanted else {}
     out = {}
     for album in albums:
-        chosen = by_id.get(album.cover_photo_id or -1)
-        cover = chosen if chosen is not None and chosen.album_id == album.id else None
-        cover = cover or firsts.get(album.id)
-        if cover is None:  # the chosen cover may also be the first photo
-            cover = next((p for p in found if p.album_id == album.id), None)
+        cover = found.get(album.cover_photo_id or -1)
+        if cover is None or cover.album_id != album.id:
+            cover = found.get(firsts.get(album.id, -1))
         if cover is not None:
             out[album.id] = cover
     return out
+
+
+def first_photos(session: Session, album_ids: list[int], viewer: seeing.Viewer) -> dict[int, int]:
+    """Album id -> the id of its first photo the viewer may see in it (albums with none are
+    left out): one probe of the album's photos in number order each."""
+    if not album_ids:
+        return {}
+    first = (
+        select(Photo.id)
+        .where(Photo.album_id == Album.id, seeing.shown_photos(viewer))
+        .order_by(Photo.number)
+        .limit(1)
+        .correlate(Album)
+        .scalar_subquery()
+    )
+    query = select(Album.id, first).where(Album.id.in_(album_ids))
+    return {album_id: photo_id for album_id, photo_id in session.execute(query) if photo_id}
 
 
 def all_albums(session: Session) -> list[Album]:
@@ -119,17 +182,15 @@ def all_albums(session: Session) -> list[Album]:
 
 
 def live_albums(session: Session) -> list[Album]:
-    """Every album but the trash, newest first (the staff workspace, the editor's choice)."""
+    """Every album but the trash, newest first (the editor's choice)."""
     query = select(Album).where(seeing.live_albums()).order_by(Album.created_at.desc())
     return list(session.scalars(query))
 
 
-def albums_for(session: Session, viewer: seeing.Viewer) -> list[Album]:
-    """The albums a viewer may list, newest event first: staff all but the trash, visitors
-    the listed ones."""
-    where = seeing.live_albums() if viewer.staff else seeing.listed_albums()
-    query = select(Album).where(where).order_by(Album.event_date.desc(), Album.id.desc())
-    return list(session.scalars(query))
+def newest_album(session: Session, viewer: seeing.Viewer) -> Album | None:
+    """The first album of the viewer's list, if there is one."""
+    found, _more = album_page(session, viewer, 1)
+    return found[0] if found else None
 
 
 def live_album(session: Session, slug: str) -> Album | None:

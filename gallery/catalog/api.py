@@ -19,6 +19,7 @@ from gallery.catalog.schemas import (
     AlbumAnswer,
     AlbumChanges,
     AlbumList,
+    AlbumListQuery,
     AlbumPhotosQuery,
     AlbumSlug,
     AlbumTrashed,
@@ -40,7 +41,7 @@ from gallery.catalog.schemas import (
 from gallery.core import audit
 from gallery.core import visibility as seeing
 from gallery.core.db import get_session
-from gallery.core.errors import NotFound
+from gallery.core.errors import InvalidInput, NotFound
 from gallery.core.messages import N_, Message
 from gallery.core.models import Album, Photo
 from gallery.ingest.errors import DISK_FULL, STATUS
@@ -68,12 +69,17 @@ def me() -> Me:
 
 
 @bp.get("/albums")
-@operation("Albums: public ones for visitors, all for staff", answer=AlbumList)
-def albums_list() -> AlbumList:
+@operation("Albums, a page at a time: public ones for visitors, all for staff", answer=AlbumList)
+def albums_list(query: AlbumListQuery) -> AlbumList:
     session, who = get_session(), viewer()
-    found = albums.albums_for(session, who)
-    counts = albums.photo_counts(session, who)
-    return AlbumList(albums=[album_model(a, counts.get(a.id, 0), staff=who.staff) for a in found])
+    try:
+        after = albums.Cursor.parse(query.after)
+    except ValueError:
+        raise InvalidInput(N_("after must be the next of a page of albums")) from None
+    found, more = albums.album_page(session, who, query.per_page, after)
+    counts = albums.photo_counts(session, who, [album.id for album in found])
+    models = [album_model(a, counts.get(a.id, 0), staff=who.staff) for a in found]
+    return AlbumList(albums=models, next=str(more) if more else None)
 
 
 @bp.post("/albums")
@@ -231,7 +237,7 @@ def photos_trash(photo_id: Id) -> PhotoTrashed:
 def trash_list() -> Trash:
     session = get_session()
     found = trash.trashed(session)
-    counts = albums.photo_counts(session)
+    counts = albums.photo_counts(session, seeing.STAFF, [a.id for a in found.albums])
     return Trash(
         albums=[album_model(a, counts.get(a.id, 0), staff=True) for a in found.albums],
         photos=[photo_model(p, staff=True) for p in found.photos],

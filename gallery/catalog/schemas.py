@@ -191,7 +191,15 @@ class AlbumAnswer(Output):
 
 
 class AlbumList(Output):
-    albums: list[StaffAlbum | Album]
+    albums: list[StaffAlbum | Album]  # newest first (the day they are listed under)
+    next: str | None  # `after` for the next page; None on the last
+
+
+class AlbumListQuery(Query):
+    """A page of the album list: the first, or the one after a page's `next`."""
+
+    after: str = Field("", max_length=40, description="the `next` of the page before")
+    per_page: int = Field(100, ge=1, le=500)
 
 
 class PhotoAnswer(Output):

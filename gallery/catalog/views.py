@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from gallery.accounts.auth import actor, require_role
 from gallery.catalog import albums
 from gallery.catalog.representations import secret_url
 from gallery.core import audit
+from gallery.core import visibility as seeing
 from gallery.core.db import get_session
 from gallery.core.errors import InvalidInput
 from gallery.core.media import rendition_url
@@ -33,13 +43,22 @@ def home() -> str:
 
 
 def _home_page(form: dict[str, str] | None = None, error: str = "") -> str:
+    """A page of the albums, newest first (as the API and visitors list them), by keyset."""
     session = get_session()
-    found = albums.live_albums(session)
+    try:
+        after = albums.Cursor.parse(request.args.get("after"))
+    except ValueError:
+        abort(400, "that is not a place in the album list")
+    per_page = current_app.config["ALBUMS_PER_PAGE"]
+    found, older = albums.album_page(session, seeing.STAFF, per_page, after)
     return render_template(
         "staff/home.html",
         albums=found,
-        counts=albums.photo_counts(session),
+        total=albums.album_total(session, seeing.STAFF),
+        counts=albums.photo_counts(session, seeing.STAFF, [album.id for album in found]),
         covers=albums.staff_covers(session, found),
+        after=after,
+        older=older,
         form=form or {},
         error=error,
     )

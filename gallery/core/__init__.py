@@ -14,12 +14,13 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """The database, the media store (temp files of dead processes cleared) and the
-    counter of visitor withdrawals."""
-    from gallery.core import db, withdrawals
+    """The database, the media store (temp files of dead processes cleared), the counter
+    of visitor withdrawals and the album lists' counts."""
+    from gallery.core import counts, db, withdrawals
     from gallery.core.storage import LocalStorage
 
     db.init_app(app)
     storage = app.extensions["gallery.storage"] = LocalStorage(app.config["UPLOADS_DIR"])
     storage.clean_abandoned_temp()  # what a killed server or import was receiving
     withdrawals.watch()
+    counts.watch()

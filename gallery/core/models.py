@@ -16,6 +16,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     PrimaryKeyConstraint,
     Select,
@@ -56,8 +57,21 @@ def state_column(states: type[StrEnum], default: StrEnum | None = None) -> Mappe
     return mapped_column(kind, default=default) if default is not None else mapped_column(kind)
 
 
+def _listed_on(context: Any) -> date:
+    """A new album's listed day (an INSERT of rows that do not give it): the event's, else
+    the day it is made."""
+    row = context.get_current_parameters()
+    return row.get("event_date") or (row.get("created_at") or utcnow()).date()
+
+
 class Album(Base):
     __tablename__ = "albums"
+    __table_args__ = (
+        # The album lists: visitors' (home, years, the API) and staff's, newest first.
+        Index("ix_albums_listed", "visibility", "status", "listed_on", "id"),
+        Index("ix_albums_live", "status", "listed_on", "id"),
+        Index("ix_albums_published", "visibility", "status", "published_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -80,6 +94,15 @@ class Album(Base):
     )
     # When the album first became public: the order of the Atom feed of new albums.
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The day it is listed under: its event's, else the day it was made (the order of the
+    # album lists, indexed with visibility and state below).
+    # Always set (nullable only because SQLite adds a NOT NULL column to a table of rows
+    # by rebuilding it).
+    listed_on: Mapped[date] = mapped_column(Date, nullable=True, default=_listed_on)
+    # Its photos a visitor sees and those staff see (all but the trash): kept up to date
+    # by gallery.core.counts as photos come, go and change, not counted per page.
+    public_photos: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    live_photos: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     photos: Mapped[list[Photo]] = relationship(
         back_populates="album", foreign_keys="Photo.album_id", order_by="Photo.number"
@@ -91,6 +114,11 @@ class Album(Base):
         if visibility == "public" and self.published_at is None:
             self.published_at = utcnow()
         return visibility
+
+    @validates("event_date")
+    def _list_under(self, _key: str, day: date | None) -> date | None:
+        self.listed_on = day or (self.created_at or utcnow()).date()
+        return day
 
     @classmethod
     def by_slug(cls, session: Session, slug: str) -> Album | None:
@@ -376,6 +404,16 @@ class VisitorWithdrawals(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ListedYear(Base):
+    """How many public albums are listed under a year (the year links of the album list),
+    kept up to date by gallery.core.counts; a year without any has no row."""
+
+    __tablename__ = "listed_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    albums: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Article(Base):

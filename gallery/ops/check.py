@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from gallery.core import counts
 from gallery.core.models import Album, Photo
 from gallery.core.storage import LocalStorage
 from gallery.core.tempfiles import age
@@ -96,6 +97,7 @@ def check(
     Judge(sessions, storage, report, grace).run(progress)
     report.stats.media_seconds = time.monotonic() - started
     check_culling(sessions, report)
+    check_counts(sessions, report)
     if index is not None:
         check_search_index(sessions, index, report)
     report.stats.seconds = time.monotonic() - started
@@ -308,6 +310,22 @@ def check_culling(sessions: sessionmaker[Session], report: Report) -> None:
     for photo_id in ids:
         subject = subjects.get(photo_id, f"photo {photo_id}")
         report.problems.append(Problem("culling_missing", subject, message, photo_id=photo_id))
+
+
+def check_counts(sessions: sessionmaker[Session], report: Report) -> None:
+    """The album lists' kept counts against the rows (gallery.core.counts): they drift only
+    when rows are written around the app's sessions (SQL by hand, a script)."""
+    with sessions() as session:
+        found = counts.drift(session)
+        named = session.execute(select(Album.id, Album.slug).where(Album.id.in_(found.albums)))
+        slugs = {album_id: slug for album_id, slug in named}
+    for album_id in found.albums:
+        subject = f"album {slugs.get(album_id, album_id)!r}"
+        message = "kept counts of its photos, or its listed day, differ from its rows (counts)"
+        report.problems.append(Problem("counts", subject, message))
+    for year in found.years:
+        message = "kept count of its public albums differs from the albums (counts)"
+        report.problems.append(Problem("counts", f"year {year}", message))
 
 
 def photo_subjects(session: Session, ids: list[int], chunk: int = 500) -> dict[int, str]:

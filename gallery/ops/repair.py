@@ -8,6 +8,8 @@ problem a check found:
 - a photo culling has not measured and placed: measured from its smallest rendition (after
   the renditions are made again, if they had to be), marked from its original's XMP when
   it has no marks, stacked with its moment and compared for near-duplicates;
+- the album lists' kept counts out of step with the rows (written around the app):
+  counted afresh (derived data, like the index);
 - a rendition no row names: deleted (derived data, rebuilt at will);
 - an original no row names: moved to uploads/quarantine/<date>/orphan/<its path>, with a
   line saying why in uploads/quarantine/<date>/why.txt. Such a file is most often what an
@@ -37,6 +39,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from gallery.core import counts
 from gallery.core.models import Photo
 from gallery.core.storage import LocalStorage
 from gallery.culling import upkeep
@@ -76,6 +79,7 @@ def repair(
     fixes.update(_place(report, sessions, storage))
     fixes.update(_clear_orphans(report, sessions, storage, grace))
     fixes.update(_reindex(report, index))
+    fixes.update(_recount(report, sessions))
     for problem in report.problems:
         if problem.kind == "original_missing":
             fixes[problem] = Fix(problem, False, f"cannot be rebuilt: {RESTORE}")
@@ -167,6 +171,14 @@ def _reindex(report: Report, index: SearchIndex | None) -> dict[Problem, Fix]:
         return {}
     index.submit(upsert=drift.missing + drift.stale, remove=drift.orphans).result()
     return {problem: Fix(problem, True, "indexed again") for problem in found}
+
+
+def _recount(report: Report, sessions: sessionmaker[Session]) -> dict[Problem, Fix]:
+    found = _of(report, "counts")
+    if found:
+        with sessions() as session, session.begin():
+            counts.recount(session)
+    return {problem: Fix(problem, True, "counted afresh") for problem in found}
 
 
 def quarantine(storage: LocalStorage, path: Path, folder: str, why: str) -> Path:

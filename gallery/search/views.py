@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 
 from gallery.accounts.auth import is_staff
-from gallery.catalog.albums import albums_for
+from gallery.catalog.albums import newest_album
 from gallery.catalog.representations import photo_fields
 from gallery.core.db import get_session
 from gallery.core.errors import Refusal
@@ -89,5 +89,5 @@ def results_model(results: Results, staff: bool) -> schemas.Results:
 
 def warm_up_urls() -> list[str]:
     """A search for the newest public album's title, so the searcher is open before visitors."""
-    album = next(iter(albums_for(get_session(), VISITOR)), None)
+    album = newest_album(get_session(), VISITOR)
     return [url_for("search.page", q=album.title)] if album is not None else []

@@ -28,7 +28,7 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import wrap_file
 
 from gallery.accounts.auth import is_staff, viewer
-from gallery.catalog.albums import albums_for, seen_album
+from gallery.catalog.albums import newest_album, seen_album
 from gallery.catalog.photos import album_photos
 from gallery.core import visibility as seeing
 from gallery.core.db import get_session
@@ -253,8 +253,7 @@ def _feed_document() -> bytes:
     session, base = get_session(), _base_url()
     albums = album_list.newest_published(session, _config("FEED_ENTRIES"))
     covers = album_list.covers(session, albums)
-    counts = album_list.visible_counts(session, [a.id for a in albums])
-    entries = [_entry(a, covers.get(a.id), counts.get(a.id, 0), base) for a in albums]
+    entries = [_entry(a, covers.get(a.id), a.public_photos, base) for a in albums]
     installation = hashlib.sha256(str(_config("SECRET_KEY")).encode()).hexdigest()
     return feed.atom(
         id=feed.feed_id(installation),
@@ -316,7 +315,7 @@ def warm_up_urls() -> list[str]:
     """The home page, the feed, and the newest public album with one of its photos."""
     urls = ["/", "/feed.atom"]
     session = get_session()
-    album = next(iter(albums_for(session, seeing.VISITOR)), None)
+    album = newest_album(session, seeing.VISITOR)
     if album is not None:
         urls.append(url_for("site.album", slug=album.slug))
         first = cards.album_card_rows(session, album.id, seeing.VISITOR)[:1]

@@ -1,0 +1,235 @@
+"""Counts the album lists show, kept up to date as rows change instead of counted per page.
+
+Per album, the photos a visitor sees in it (`albums.public_photos`) and those staff see
+(`albums.live_photos`: all but the trash); per year, the public albums listed under it
+(`listed_years`). Counting them per page grouped every photo of the albums shown, and per
+API list every photo there is: a million rows for `/api/v1/albums`.
+
+Every flush of every session is looked at, as withdrawals.py and search/sync.py do: a photo
+added, deleted, or changed in album, state or consent moves its album's counts; an album
+added, deleted, or changed in visibility, state or date moves its year's. Whether a row
+counted before and after is gallery.core.visibility's rule, applied to its old and new
+values. The moves go into the same transaction as `n = n + delta`, so writers taking
+turns never lose one another's. A bulk UPDATE, DELETE or INSERT of photos or albums
+through a session (the events cannot follow it row by row), or raw SQL that writes,
+recounts everything before its commit. Rows written outside any session (a bench script,
+SQL by hand) are what `gallery check` compares with a fresh count (`drift`), and
+`gallery check --repair` recounts (`recount`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, cast
+
+from sqlalchemy import (
+    Executable,
+    Table,
+    TextClause,
+    UpdateBase,
+    bindparam,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import ORMExecuteState, Session, aliased
+
+from gallery.core import visibility as seeing
+from gallery.core.models import Album, ListedYear, Photo
+
+PHOTO_FIELDS = ("album_id", "status", "consent")
+ALBUM_FIELDS = ("visibility", "status", "listed_on", "event_date")
+COUNTED_TABLES = frozenset({"photos", "albums"})
+_RECOUNT = "gallery.counts.recount"
+
+_ALBUMS = cast(Table, Album.__table__)
+_YEARS = cast(Table, ListedYear.__table__)
+_MOVE_PHOTOS = (
+    update(_ALBUMS)
+    .where(_ALBUMS.c.id == bindparam("album"))
+    .values(
+        public_photos=_ALBUMS.c.public_photos + bindparam("public"),
+        live_photos=_ALBUMS.c.live_photos + bindparam("live"),
+    )
+)
+
+
+def watch() -> None:
+    """Keep the counts in every session from now on (once per process)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "do_orm_execute", _on_statement)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_rollback", lambda s: s.info.pop(_RECOUNT, None))
+
+
+# --- following the session ---------------------------------------------------------------
+
+
+def _after_flush(session: Session, _context: object) -> None:
+    photos: Counter[tuple[int, str]] = Counter()
+    years: Counter[int] = Counter()
+    for obj in _counted(session.new):
+        _move(obj, photos, years, _values(obj, new=True), 1)
+    for obj in _counted(session.deleted):
+        _move(obj, photos, years, _values(obj, new=False), -1)
+    for obj in _counted(session.dirty):
+        if _changed(obj, PHOTO_FIELDS if isinstance(obj, Photo) else ALBUM_FIELDS):
+            _move(obj, photos, years, _values(obj, new=False), -1)
+            _move(obj, photos, years, _values(obj, new=True), 1)
+    _write(session, photos, years)
+
+
+def _counted(objects: Iterable[object]) -> list[Photo | Album]:
+    return [obj for obj in objects if isinstance(obj, Photo | Album)]
+
+
+def _values(obj: object, *, new: bool) -> SimpleNamespace:
+    """The row's counted fields as they are now, or as they were before this flush."""
+    state = inspect(obj)
+    fields = PHOTO_FIELDS if isinstance(obj, Photo) else ALBUM_FIELDS
+    values = {}
+    for name in fields:
+        history = state.attrs[name].history
+        if new or not history.deleted:
+            values[name] = getattr(obj, name)
+        else:
+            values[name] = history.deleted[0]
+    return SimpleNamespace(**values)
+
+
+def _move(obj: object, photos: Counter, years: Counter, row: SimpleNamespace, sign: int) -> None:
+    # The rule takes rows; the old values stand in for one (the fields it reads).
+    if isinstance(obj, Photo):
+        photo = cast(Photo, row)
+        photos[row.album_id, "public"] += sign * seeing.shown_in_album(photo, seeing.VISITOR)
+        photos[row.album_id, "live"] += sign * seeing.shown_in_album(photo, seeing.STAFF)
+    elif isinstance(obj, Album) and seeing.is_listed(cast(Album, row)) and row.listed_on:
+        years[row.listed_on.year] += sign
+
+
+def _changed(obj: object, names: tuple[str, ...]) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names)
+
+
+def _write(session: Session, photos: Counter, years: Counter) -> None:
+    albums = {album for album, _kind in photos}
+    moves = [
+        {"album": album, "public": photos[album, "public"], "live": photos[album, "live"]}
+        for album in sorted(albums)
+        if photos[album, "public"] or photos[album, "live"]
+    ]
+    connection = session.connection()
+    if moves:
+        connection.execute(_MOVE_PHOTOS, moves)
+    for year, delta in sorted(years.items()):
+        if delta:
+            connection.execute(_add_year(connection.dialect.name, year, delta))
+
+
+def _add_year(dialect: str, year: int, delta: int) -> Executable:
+    """`listed_years[year] += delta`, the row made if the year has none yet."""
+    upsert = (postgresql if dialect == "postgresql" else sqlite).insert(_YEARS)
+    return upsert.values(year=year, albums=delta).on_conflict_do_update(
+        index_elements=[_YEARS.c.year], set_={"albums": _YEARS.c.albums + delta}
+    )
+
+
+def _on_statement(state: ORMExecuteState) -> None:
+    if _may_move_counts(state.statement):
+        state.session.info[_RECOUNT] = True
+
+
+def _may_move_counts(statement: Executable) -> bool:
+    if isinstance(statement, UpdateBase):  # INSERT, UPDATE, DELETE
+        name = getattr(statement.table, "name", None)  # a join names no table: it counts
+        return name is None or name in COUNTED_TABLES
+    if isinstance(statement, TextClause):
+        return not statement.text.lstrip().upper().startswith(("SELECT", "PRAGMA", "WITH"))
+    return False
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.pop(_RECOUNT, False):
+        recount(session)
+
+
+# --- counting afresh ---------------------------------------------------------------------
+
+
+def _fresh_counts() -> tuple[Any, Any]:
+    """Each album's photos as visitors and as staff see them, counted from the photos."""
+    photo = aliased(Photo)
+    count = select(func.count()).where(photo.album_id == _ALBUMS.c.id)
+    public = count.where(seeing.shown_photos(seeing.VISITOR, photo)).scalar_subquery()
+    live = count.where(seeing.shown_photos(seeing.STAFF, photo)).scalar_subquery()
+    return public, live
+
+
+def _listed_day() -> Any:
+    """The day an album should be listed under, from the fields it is made of."""
+    return func.coalesce(Album.event_date, func.date(Album.created_at))
+
+
+def _fresh_years() -> Any:
+    year = func.extract("year", func.date(_listed_day()))
+    return (
+        select(year.label("year"), func.count().label("albums"))
+        .where(seeing.listed_albums())
+        .group_by(year)
+    )
+
+
+def recount(session: Session) -> None:
+    """Count every album's photos and every year's albums afresh (and every album's listed
+    day), in the session's transaction."""
+    public, live = _fresh_counts()
+    connection = session.connection()
+    connection.execute(
+        update(_ALBUMS).values(public_photos=public, live_photos=live, listed_on=_listed_day())
+    )
+    connection.execute(delete(_YEARS))
+    connection.execute(insert(_YEARS).from_select(["year", "albums"], _fresh_years()))
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Where the kept counts differ from a fresh count."""
+
+    albums: list[int]  # ids of albums whose photo counts or listed day are wrong
+    years: list[int]  # years whose album count is wrong
+
+    @property
+    def ok(self) -> bool:
+        return not (self.albums or self.years)
+
+
+def drift(session: Session) -> Drift:
+    """Compare the kept counts with the rows: one pass over the photos, grouped by album."""
+    visitor = seeing.shown_photos(seeing.VISITOR)
+    staff = seeing.shown_photos(seeing.STAFF)
+    query = select(
+        Photo.album_id,
+        func.sum(case((visitor, 1), else_=0)),
+        func.sum(case((staff, 1), else_=0)),
+    ).group_by(Photo.album_id)
+    fresh = {album: (public, live) for album, public, live in session.execute(query)}
+    wrong = []
+    kept = select(Album.id, Album.public_photos, Album.live_photos, Album.listed_on, _listed_day())
+    for album, public, live, day, should in session.execute(kept):
+        if (public, live) != fresh.get(album, (0, 0)) or str(day) != str(should):
+            wrong.append(album)
+    years = {year: albums for year, albums in session.execute(_fresh_years())}
+    stored = {row.year: row.albums for row in session.scalars(select(ListedYear))}
+    bad_years = [y for y in sorted(set(years) | set(stored)) if years.get(y, 0) != stored.get(y, 0)]
+    return Drift(wrong, bad_years)
