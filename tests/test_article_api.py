@@ -7,11 +7,12 @@ import json
 import re
 
 import pytest
-from conftest import csrf_of, migrated_app, sign_in
 from PIL import Image
 
 from gallery.core import db
 from gallery.core.models import Article, AuditEvent
+from tests.helpers.accounts import csrf_of, sign_in
+from tests.helpers.apps import migrated_app
 
 # Landscape 3:2, portrait 2:3, square: mixed aspect ratios for the layout.
 SIZES = [(900, 600), (600, 900), (700, 700)]

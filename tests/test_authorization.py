@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import csrf_of, sign_in
 
 from gallery.core.states import Role
+from tests.helpers.accounts import csrf_of, sign_in
 
 LOWER = {"admin": "editor", "editor": "staff"}
 
