@@ -74,6 +74,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARTICLE_GAP", 8, "Gap between an article's photos, in px."),
     Setting("ARTICLE_MAX_ROW", 4, "Most photos in one row before it is a problem (too small)."),
     Setting("SEARCH_WAIT", 5, "Seconds a request waits for its edits to become searchable."),
+    Setting(
+        "SEARCH_BUDGET_MS",
+        250,
+        "CPU milliseconds one search may spend in the index; beyond, it answers 503.",
+    ),
+    Setting(
+        "SEARCH_CLIENT_MS",
+        2000,
+        "Search CPU milliseconds one client address may use at once, per process; 0: no limit.",
+    ),
+    Setting(
+        "SEARCH_CLIENT_SHARE",
+        20,
+        "Percent of a core one client address may go on using for search, per process (429).",
+    ),
     Setting("ALBUMS_PER_PAGE", 24, "Albums on one page of the home page and the year pages."),
     Setting("ALBUM_ROW_HEIGHT", 220, "Target height in px of an album page's rows of photos."),
     Setting("FEED_ENTRIES", 30, "Newest public albums in the Atom feed (/feed.atom)."),

@@ -22,6 +22,7 @@ TITLES = {
     413: ("Too large", "Pārāk liels"),
     429: ("Too many attempts", "Pārāk daudz mēģinājumu"),
     500: ("Something went wrong", "Kaut kas nogāja greizi"),
+    503: ("Not possible just now", "Pašlaik nav iespējams"),
     507: ("The server's disk is full", "Servera disks ir pilns"),
 }
 

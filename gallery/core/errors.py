@@ -61,7 +61,10 @@ class NotFound(LookupError):
 
 class Refusal(Exception):
     """A request the gallery refuses for a reason it can name: a status, a code for
-    programs and words for people (a refused upload is one); `message` is them in English."""
+    programs and words for people (a refused upload is one); `message` is them in English.
+    `headers` go out with the answer (the Retry-After of a 429)."""
+
+    headers: dict[str, str] = {}
 
     def __init__(self, code: str, text: str | Message, status: int = 400, **values: Any) -> None:
         self.words = message(text, **values)

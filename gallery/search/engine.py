@@ -34,6 +34,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from gallery.core.errors import is_disk_full
 from gallery.search.documents import album_photo_ids, all_photos, load_photos, photo_document
+from gallery.search.limits import UNLIMITED, Budget
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import SCHEMA_VERSION, build_schema, whoosh_fields
 from gallery.search.searching import (
@@ -296,10 +297,12 @@ class SearchIndex:
         per_page: int,
         staff: bool,
         wait: float | None = 0.0,
+        budget: Budget = UNLIMITED,
     ) -> RawResults:
-        """One page of hits, best first, with facet counts and a correction if none."""
+        """One page of hits, best first, with facet counts and a correction if none; the
+        budget counts from when the searcher is ready (SearchTimeout when it runs out)."""
         with self.searcher(wait) as cache:
-            return run(cache, parsed, page, per_page, staff)
+            return run(cache, parsed, page, per_page, staff, budget)
 
     def stored_digests(self, wait: float | None = 0.0) -> dict[int, str]:
         """Every indexed photo id with the fingerprint of the text indexed for it."""

@@ -15,6 +15,7 @@ from gallery.search.documents import album_titles, found_photos
 from gallery.search.engine import DAMAGE, RawResults, SearchIndex
 from gallery.search.highlight import snippet
 from gallery.search.latvian import fold
+from gallery.search.limits import UNLIMITED, Budget, bound
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import analyzed
 
@@ -74,16 +75,21 @@ def run_search(
     staff: bool = False,
     wait: float | None = 0.0,
     only: PhotoFilter | None = None,
+    budget: Budget = UNLIMITED,
 ) -> Results:
     """One page of photos for a query; visitors see only what the database says they may;
-    staff may keep only what culling's filter keeps (`only`)."""
+    staff may keep only what culling's filter keeps (`only`). The query is bounded first
+    (gallery.search.limits: TooManyWords), and the index's part of the work by `budget`
+    (SearchTimeout)."""
     page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
     if parsed.is_empty:
         return Results(parsed, 0, page, per_page)
+    schema = index.schema()
+    parsed = bound(parsed, lambda field, text: analyzed(schema, field, text))
     if staff and only is not None and only.active:
-        raw = _sifted(index, session, parsed, page, per_page, wait, only)
+        raw = _sifted(index, session, parsed, page, per_page, wait, only, budget)
     else:
-        raw = _raw(index, parsed, page, per_page, staff, wait)
+        raw = _raw(index, parsed, page, per_page, staff, wait, budget)
     photos = found_photos(session, [h.photo_id for h in raw.hits], staff=staff)
     stale = [h.photo_id for h in raw.hits if h.photo_id not in photos]
     if stale:  # the index lags the database (say, a bulk change): hide them, mend it
@@ -100,10 +106,12 @@ def run_search(
     return Results(parsed, raw.total - len(stale), page, per_page, hits, facets, raw.suggestion)
 
 
-def _sifted(index, session, parsed, page, per_page, wait, only: PhotoFilter) -> RawResults:
+def _sifted(
+    index, session, parsed, page, per_page, wait, only: PhotoFilter, budget: Budget
+) -> RawResults:
     """One page of the best FILTERED_HITS hits that the filter keeps, in the index's order:
     marks change by the keystroke, so they are the database's to say, not the index's."""
-    every = _raw(index, parsed, 1, FILTERED_HITS, True, wait)
+    every = _raw(index, parsed, 1, FILTERED_HITS, True, wait, budget)
     ids = [hit.photo_id for hit in every.hits]
     kept: set[int] = set()
     for start in range(0, len(ids), 500):
@@ -115,13 +123,14 @@ def _sifted(index, session, parsed, page, per_page, wait, only: PhotoFilter) -> 
     return RawResults(len(hits), shown, every.facets, every.suggestion)
 
 
-def _raw(index, parsed, page, per_page, staff, wait) -> RawResults:
+def _raw(index, parsed, page, per_page, staff, wait, budget: Budget) -> RawResults:
+    options = {"page": page, "per_page": per_page, "staff": staff, "wait": wait, "budget": budget}
     try:
-        return index.search(parsed, page=page, per_page=per_page, staff=staff, wait=wait)
+        return index.search(parsed, **options)
     except DAMAGE as exc:
         log.error("search index damaged while searching (%s); rebuilding it", exc)
         index.recover()
-        return index.search(parsed, page=page, per_page=per_page, staff=staff, wait=wait)
+        return index.search(parsed, **options)
 
 
 def query_terms(index: SearchIndex, parsed: ParsedQuery) -> set[str]:

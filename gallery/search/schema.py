@@ -142,7 +142,7 @@ def _taken(_schema: Schema, value: str) -> wq.Query:
         start = datetime(year, month or 1, day or 1)
         last_day = day or monthrange(year, month or 12)[1]
         end = datetime(year, month or 12, last_day, 23, 59, 59)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, OverflowError):  # no such date (taken:99999999999)
         return wq.NullQuery
     return wq.DateRange("taken", start, end)
 

@@ -14,12 +14,20 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 
+from whoosh import collectors, scoring
 from whoosh import query as wq
-from whoosh import scoring
 from whoosh.searching import Searcher
 
+from gallery.search.limits import (
+    MAX_CANDIDATES,
+    MAX_CORRECTED,
+    MAX_CORRECTED_CHARS,
+    UNLIMITED,
+    Budget,
+    SearchTimeout,
+)
 from gallery.search.postings import best_for_term, deleted, term_postings
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import (
@@ -87,6 +95,14 @@ class SegmentFacts:
             self._last = key, (ids, weights)
         return ids, weights
 
+    def warm(self) -> None:
+        """Work out what every search reads: who may find what, text lengths, facets."""
+        for staff in (False, True):
+            self.allowed(staff)
+        self.lengths()
+        for field in FACET_FIELDS.values():
+            self.values_of(field)
+
     def lengths(self) -> list[int]:
         """Document number -> how many terms its `text` has (what BM25 divides by)."""
         if self._lengths is None:
@@ -135,6 +151,7 @@ class SearcherCache:
             facts = known.get(key)
             if facts is None:
                 facts = SegmentFacts(sub)
+                facts.warm()  # now, so that a search's budget counts only its own work
             else:
                 facts.searcher = sub  # the same segment, opened by this searcher
             self.leaves.append((sub, offset, facts))
@@ -167,27 +184,39 @@ class Found:
     by_segment: list[tuple[SegmentFacts, set[int]]]
 
 
-def run(cache: SearcherCache, parsed: ParsedQuery, page: int, per_page: int, staff: bool):
-    """One page of hits, best first, the exact total, facet counts, a correction if none."""
+def run(
+    cache: SearcherCache,
+    parsed: ParsedQuery,
+    page: int,
+    per_page: int,
+    staff: bool,
+    budget: Budget = UNLIMITED,
+):
+    """One page of hits, best first, the exact total, facet counts, a correction if none;
+    SearchTimeout if the budget runs out before the page is ranked."""
+    budget = budget.restarted()
     searcher = cache.searcher
     parts = match_parts(searcher.schema, parsed)
-    found = matching(cache, parts + filter_parts(searcher.schema, parsed), staff)
+    found = matching(cache, parts + filter_parts(searcher.schema, parsed), staff, budget)
     if found is None:
         return RawResults(0, [], {})
-    hits = _page(cache, parts, found.docnums, page, per_page)
+    budget.check()
+    hits = _page(cache, parts, found.docnums, page, per_page, budget)
     facets = {name: _counts(found, field) for name, field in FACET_FIELDS.items()}
-    suggestion = None if found.docnums else _correction(cache, parsed, staff)
+    suggestion = None if found.docnums else _correction(cache, parsed, staff, budget)
     return RawResults(len(found.docnums), hits, facets, suggestion)
 
 
-def matching(cache: SearcherCache, parts: list[wq.Query], staff: bool) -> Found | None:
+def matching(
+    cache: SearcherCache, parts: list[wq.Query], staff: bool, budget: Budget = UNLIMITED
+) -> Found | None:
     """The documents every part matches that the asker may find; None: no query at all."""
     if not parts:
         return None
     docnums: set[int] = set()
     by_segment = []
     for sub, offset, facts in cache.leaves:
-        sets = sorted((_docs(sub, facts, part) for part in parts), key=len)
+        sets = sorted((_docs(sub, facts, part, budget) for part in parts), key=len)
         sets.insert(1, facts.allowed(staff))
         local = sets[0]
         for other in sets[1:]:
@@ -197,7 +226,14 @@ def matching(cache: SearcherCache, parts: list[wq.Query], staff: bool) -> Found 
     return Found(docnums, by_segment)
 
 
-def _page(cache: SearcherCache, parts, found: set[int], page: int, per_page: int) -> list:
+def _page(
+    cache: SearcherCache,
+    parts,
+    found: set[int],
+    page: int,
+    per_page: int,
+    budget: Budget = UNLIMITED,
+) -> list:
     start, searcher = (page - 1) * per_page, cache.searcher
     if not found:  # nothing to rank (and in an empty index BM25's idf is log 0)
         return []
@@ -211,9 +247,9 @@ def _page(cache: SearcherCache, parts, found: set[int], page: int, per_page: int
         ]
         scored = best_for_term(searcher, leaves, term, found, start + per_page)[start:]
     else:
-        results = searcher.search(
-            ranking_query(parts), limit=start + per_page, filter=found, terms=False
-        )
+        collector = searcher.collector(limit=start + per_page, filter=found, terms=False)
+        searcher.search_with_collector(ranking_query(parts), BudgetCollector(collector, budget))
+        results = collector.results()
         scored = [(hit.score or 0.0, hit.docnum) for hit in results[start : start + per_page]]
     hits = []
     for score, docnum in scored:
@@ -222,13 +258,27 @@ def _page(cache: SearcherCache, parts, found: set[int], page: int, per_page: int
     return hits
 
 
-def _docs(sub: Searcher, facts: SegmentFacts, part: wq.Query) -> set[int]:
-    """The segment's documents a part matches (a term's from its posting list, in one pass)."""
+def _docs(sub: Searcher, facts: SegmentFacts, part: wq.Query, budget: Budget) -> set[int]:
+    """The segment's documents a part matches (a term's from its posting list, in one pass;
+    a phrase's checked position by position, within the budget)."""
     if isinstance(part, wq.Term):
         reader = sub.reader()
         found = set(facts.postings(part.fieldname, part.text)[0])
         return found - deleted(reader) if reader.has_deletions() else found
-    return set(part.docs(sub))
+    return set(budget.watch(part.docs(sub)))
+
+
+class BudgetCollector(collectors.WrappingCollector):
+    """Whoosh's collector, stopped (SearchTimeout) when the search's budget is spent."""
+
+    def __init__(self, child: collectors.Collector, budget: Budget):
+        super().__init__(child)
+        self.budget = budget
+
+    def collect_matches(self) -> None:
+        child = self.child
+        for sub_docnum in self.budget.watch(child.matches(), every=64):
+            child.collect(sub_docnum)
 
 
 def _counts(found: Found, field: str) -> dict[str, int]:
@@ -243,34 +293,50 @@ def _counts(found: Found, field: str) -> dict[str, int]:
     return dict(counts)
 
 
-def _correction(cache: SearcherCache, parsed: ParsedQuery, staff: bool) -> ParsedQuery | None:
-    """Unknown words swapped for the nearest indexed ones, if that finds something."""
-    if not parsed.words:
+def _correction(
+    cache: SearcherCache, parsed: ParsedQuery, staff: bool, budget: Budget
+) -> ParsedQuery | None:
+    """Unknown words swapped for the nearest indexed ones, if that finds something: the
+    first MAX_CORRECTED short ones, while the budget lasts (else no correction)."""
+    if not parsed.words or budget.exhausted:
         return None
     searcher = cache.searcher
-    words, unchanged = [], []
+    words, unchanged, looked_up = [], [], 0
     for word in parsed.words:
         terms = analyzed(searcher.schema, "spell", word)
-        fixed = [_nearest(searcher, term) for term in terms]
+        fixed = []
+        for term in terms:
+            if searcher.doc_frequency("spell", term) > 0:
+                fixed.append(term)  # a word the index knows
+            elif len(term) <= MAX_CORRECTED_CHARS and looked_up < MAX_CORRECTED:
+                if budget.exhausted:
+                    return None
+                fixed.append(_nearest(searcher, term))
+                looked_up += 1
+            else:  # an unknown word left as it is: the correction could find nothing
+                return None
         words.append(" ".join(fixed) or word)
         unchanged.append(" ".join(terms) or word)
     if words == unchanged:
         return None
     corrected = parsed.with_words(tuple(words))
     parts = match_parts(searcher.schema, corrected) + filter_parts(searcher.schema, corrected)
-    found = matching(cache, parts, staff)
+    try:
+        found = matching(cache, parts, staff, budget)
+    except SearchTimeout:  # out of time for the suggestion: the answer goes without one
+        return None
     return corrected if found and found.docnums else None
 
 
 def _nearest(searcher: Searcher, term: str) -> str:
-    """The indexed word closest to `term` (fewest edits, then most used), else `term`."""
-    if searcher.doc_frequency("spell", term) > 0:
-        return term
+    """The indexed word closest to `term` (fewest edits, then most used), else `term`;
+    of the first MAX_CANDIDATES found at the nearer distance."""
     # Each segment's own word automaton: Whoosh's corrector over several segments falls
     # back to comparing the word with every indexed word, in Python.
     leaves = [reader for reader, _offset in searcher.reader().leaf_readers()]
     for distance in (1, 2):
-        found = {w for r in leaves for w in r.terms_within("spell", term, distance, prefix=1)}
+        near = (w for r in leaves for w in r.terms_within("spell", term, distance, prefix=1))
+        found = set(islice(near, MAX_CANDIDATES))
         if found:
             return max(sorted(found), key=lambda w: searcher.doc_frequency("spell", w))
     return term

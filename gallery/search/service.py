@@ -14,6 +14,7 @@ from gallery.culling.filters import PhotoFilter
 from gallery.search import sync
 from gallery.search.documents import all_photos, photo_document
 from gallery.search.engine import SearchIndex
+from gallery.search.limits import Budget, ClientRates
 from gallery.search.query import parse_query
 from gallery.search.results import PER_PAGE, Results, run_search
 
@@ -77,12 +78,32 @@ def search(
 ) -> Results:
     """A page of photos matching what was typed; visitors get only what they may see, staff
     what culling's filter keeps (`only`)."""
-    # A rebuild begun by this search (no index yet): a request waits a while, the CLI all of it.
-    wait = float(current_app.config["SEARCH_WAIT"]) if has_request_context() else None
+    # A rebuild begun by this search (no index yet): a request waits a while, the CLI all of
+    # it; a request's search has a time budget, the CLI's none.
+    config, requested = current_app.config, has_request_context()
+    wait = float(config["SEARCH_WAIT"]) if requested else None
+    budget = Budget(config["SEARCH_BUDGET_MS"] / 1000 if requested else None)
     parsed = parse_query(text, album)
     return run_search(
-        get_index(), session, parsed, page, per_page, staff=staff, wait=wait, only=only
+        get_index(),
+        session,
+        parsed,
+        page,
+        per_page,
+        staff=staff,
+        wait=wait,
+        only=only,
+        budget=budget,
     )
+
+
+def client_rates() -> ClientRates:
+    """This process's buckets of search time per client address (made on first use)."""
+    config, extensions = current_app.config, current_app.extensions
+    if "gallery.search.rates" not in extensions:
+        rates = ClientRates(config["SEARCH_CLIENT_MS"] / 1000, config["SEARCH_CLIENT_SHARE"] / 100)
+        extensions.setdefault("gallery.search.rates", rates)
+    return extensions["gallery.search.rates"]
 
 
 @dataclass(frozen=True)

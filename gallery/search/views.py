@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Blueprint, render_template, request, url_for
 
 from gallery.accounts.auth import is_staff
@@ -36,7 +40,8 @@ def _page() -> str:
     number = request.args.get("page", 1, type=int) or 1
     results = None
     if text.strip():
-        results = search.search(get_session(), text, page=number, staff=is_staff())
+        with _charged():
+            results = search.search(get_session(), text, page=number, staff=is_staff())
     return render_template(
         "search.html", q=text, results=results, facet_names=FACET_NAMES, link=_link
     )
@@ -47,23 +52,44 @@ def _link(query: ParsedQuery, page: int = 1) -> str:
     return url_for("search.page", q=query.text(), page=page if page > 1 else None)
 
 
+@contextmanager
+def _charged() -> Iterator[None]:
+    """A search within its asker's share of search time (429 beyond it), charged after."""
+    rates, address = search.client_rates(), request.remote_addr or ""
+    rates.admit(address)
+    started = time.thread_time()
+    try:
+        yield
+    finally:
+        rates.charge(address, time.thread_time() - started)
+
+
 @api.get("/search")
-@operation("Search photos", answer=schemas.Results, errors={400: "Invalid input, or no ?q="})
+@operation(
+    "Search photos",
+    answer=schemas.Results,
+    errors={
+        400: "Invalid input, no ?q=, or more words, phrases or filters than a search may have",
+        429: "Too many searches from this address lately (see Retry-After)",
+        503: "The search ran out of time: try fewer or more specific words",
+    },
+)
 def api_search(query: schemas.Search) -> schemas.Results:
     """Photos matching ?q= (words, "phrases", album: year: camera: keyword: filters)."""
     if not query.q.strip() and not query.album:
         raise Refusal("missing_query", N_("send what to look for as ?q="))
     staff = is_staff()
-    results = search.search(
-        get_session(),
-        query.q,
-        album=query.album or None,
-        page=query.page,
-        per_page=query.per_page,
-        staff=staff,
-        only=query.photo_filter() if staff else None,  # marks are not for visitors to sift by
-    )
-    return results_model(results, staff)
+    with _charged():
+        results = search.search(
+            get_session(),
+            query.q,
+            album=query.album or None,
+            page=query.page,
+            per_page=query.per_page,
+            staff=staff,
+            only=query.photo_filter() if staff else None,  # marks are not for visitors
+        )
+        return results_model(results, staff)
 
 
 def results_model(results: Results, staff: bool) -> schemas.Results:

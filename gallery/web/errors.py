@@ -9,7 +9,8 @@ capability raised it: an HTTP error (401, 403, 404...), a value the domain refus
 
 Anywhere else the answer is a page of the site (templates/error.html): the site's header,
 what happened in the reader's language, and a way back. A failed CSRF check is a 400 that
-says the page was open too long (reload it); 413, 429, 500 and 507 say what to do.
+says the page was open too long (reload it); 413, 429, 500, 503 and 507 say what to do.
+A `Refusal`'s own headers go with it (the Retry-After of a 429).
 
 A full disk answers 507 Insufficient Storage, never a bare 500. Uploads and imports report
 it themselves (ingest turns it into a `disk_full` outcome and takes back what it had
@@ -99,8 +100,11 @@ def _not_found(exc: NotFound) -> Response:
 
 def _refusal(exc: Refusal) -> Response:
     if is_api():
-        return error_response(exc.status, exc.code, exc.words)
-    return error_page(exc.status, translate(exc.words))
+        response = error_response(exc.status, exc.code, exc.words)
+    else:
+        response = error_page(exc.status, translate(exc.words))
+    response.headers.update(exc.headers)
+    return response
 
 
 def _disk_full_or_raise(exc: Exception) -> Response:
@@ -150,7 +154,7 @@ def _titles() -> dict[int, tuple[str, str]]:
         ),
         429: (
             gettext("Too many attempts"),
-            gettext("Wait a few minutes, then try again."),
+            gettext("Wait a little, then try again."),
         ),
         500: (
             gettext("Something went wrong"),
@@ -159,6 +163,10 @@ def _titles() -> dict[int, tuple[str, str]]:
                 "been logged. Try again in a moment; if it happens again, tell the "
                 "gallery's administrator."
             ),
+        ),
+        503: (
+            gettext("Not possible just now"),
+            gettext("The gallery cannot answer this just now. Try again in a moment."),
         ),
         507: (
             gettext("The server's disk is full"),
