@@ -24,7 +24,7 @@ from gallery.catalog.representations import album_to_dict, photo_to_dict
 from gallery.core import audit, db
 from gallery.core.errors import InvalidInput
 from gallery.core.models import Album
-from gallery.core.states import Visibility
+from gallery.core.states import Result, Visibility
 from gallery.ingest.pipeline import IngestSettings, Outcome, rebuild_renditions
 from gallery.ingest.workers import WorkerPool
 
@@ -194,7 +194,7 @@ def renditions(rebuild: bool, slug: str | None, workers: int | None) -> None:
         outcomes = rebuild_renditions(
             db.session_factory(), _storage(), IngestSettings.from_config(config), pool, ids
         )
-    failed = [o for o in outcomes if o.status == "rejected"]
+    failed = [o for o in outcomes if o.status == Result.REJECTED]
     for outcome in failed:
         click.echo(f"failed {outcome.label}: {outcome.error}", err=True)
     click.echo(f"{len(outcomes) - len(failed)} originals rendered, {len(failed)} failed")

@@ -15,6 +15,7 @@ from gallery.catalog import photos
 from gallery.core import audit, db, events
 from gallery.core.messages import Message
 from gallery.core.models import Album
+from gallery.core.states import Result
 from gallery.culling import upkeep
 from gallery.ingest.errors import DISK_FULL, is_disk_full
 from gallery.ingest.pipeline import Importer, IngestSettings, Outcome
@@ -52,12 +53,12 @@ def import_sources(
 def after_import(album_id: int, outcomes: list[Outcome]) -> None:
     """Upkeep once new photos are in: album order by time, then whoever follows new photos
     (search indexes them in one batch)."""
-    if not any(o.status == "imported" for o in outcomes):
+    if not any(o.status == Result.IMPORTED for o in outcomes):
         return
     try:
         with db.session_factory()() as session, session.begin():
             photos.sort_by_time(session, session.get_one(Album, album_id))
-        added = [o.photo_id for o in outcomes if o.status == "imported"]
+        added = [o.photo_id for o in outcomes if o.status == Result.IMPORTED]
         # The app itself is the sender, not the proxy (typed as a Flask, which has no such method).
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         events.photos_added.send(app, ids=added)
@@ -86,7 +87,7 @@ def import_upload(album_id: int, upload: FileStorage, user: str) -> list[Outcome
         if not _spool(upload, temp):
             label = upload.filename or "upload"
             full = Message(DISK_FULL)
-            return [Outcome(label, "rejected", code="disk_full", error=str(full), words=full)]
+            return [Outcome(label, Result.REJECTED, code="disk_full", error=str(full), words=full)]
         sources = expand([temp], zip_limits(current_app.config))
         named = (_named(source, temp, upload.filename or "") for source in sources)
         outcomes = import_sources(album_id, named, web_pool(), user=user)
@@ -99,7 +100,7 @@ def import_upload(album_id: int, upload: FileStorage, user: str) -> list[Outcome
 def _audit_uploads(album_id: int, outcomes: list[Outcome], user: str) -> None:
     """One audit event for the photos an upload added, however many (a zip's), with their
     count and ids (the photos are committed already)."""
-    imported = [o.photo_id for o in outcomes if o.status == "imported"]
+    imported = [o.photo_id for o in outcomes if o.status == Result.IMPORTED]
     if not imported:
         return
     with db.session_factory()() as session, session.begin():
@@ -144,13 +145,15 @@ def import_report(outcomes: list[Outcome], say: Callable[[Message], str] = str) 
     """The `--json` shape of DESIGN.md; `say` puts a refusal in words (English by default,
     the request's language for the API)."""
     return {
-        "imported": [o.photo_id for o in outcomes if o.status == "imported"],
+        "imported": [o.photo_id for o in outcomes if o.status == Result.IMPORTED],
         "duplicates": [
-            {"path": o.label, "photo_id": o.photo_id} for o in outcomes if o.status == "duplicate"
+            {"path": o.label, "photo_id": o.photo_id}
+            for o in outcomes
+            if o.status == Result.DUPLICATE
         ],
         "rejected": [
             {"path": o.label, "code": o.code, "error": say(o.words) if o.words else o.error}
             for o in outcomes
-            if o.status == "rejected"
+            if o.status == Result.REJECTED
         ],
     }

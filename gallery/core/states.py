@@ -46,6 +46,15 @@ class Role(StrEnum):
 _RANKS = {Role.STAFF: 1, Role.EDITOR: 2, Role.ADMIN: 3}
 
 
+class Result(StrEnum):
+    """What became of one file an import or a rebuild was given."""
+
+    IMPORTED = "imported"  # a new photo
+    DUPLICATE = "duplicate"  # the same bytes are in the album already
+    REJECTED = "rejected"  # refused, with a code and a reason
+    RENDERED = "rendered"  # renditions made again from an original
+
+
 class ArticleStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"

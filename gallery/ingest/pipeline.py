@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gallery.core.messages import N_, Message
 from gallery.core.models import Album, Photo, Rendition
+from gallery.core.states import Result
 from gallery.core.storage import LocalStorage
 from gallery.ingest.accept import EXTENSIONS, Received, receive
 from gallery.ingest.decode import Limits
@@ -53,7 +54,7 @@ class Outcome:
     """What became of one source: imported, duplicate (of photo_id), rejected or rendered."""
 
     label: str
-    status: str
+    status: Result
     photo_id: int | None = None
     code: str | None = None
     error: str | None = None  # why it was rejected, in English
@@ -131,7 +132,7 @@ class Importer:
             # The same bytes again: they heal the original if it went missing (content
             # addressed, so these are the original), else the temp file just goes.
             self.storage.put_original(pending.received.temp, sha, pending.received.extension)
-            pending.outcome = Outcome(source.label, "duplicate", photo_id=existing)
+            pending.outcome = Outcome(source.label, Result.DUPLICATE, photo_id=existing)
         elif sha in self._batch:
             pending.received.temp.unlink(missing_ok=True)
             pending.same_as = sha
@@ -166,13 +167,13 @@ class Importer:
         assert received is not None
         if pending.same_as:
             first = self._batch[pending.same_as]
-            if first is None or first.status == "rejected":
+            if first is None or first.status == Result.REJECTED:
                 if first is None:
-                    return Outcome(label, "rejected")
+                    return Outcome(label, Result.REJECTED)
                 return Outcome(
-                    label, "rejected", code=first.code, error=first.error, words=first.words
+                    label, Result.REJECTED, code=first.code, error=first.error, words=first.words
                 )
-            return Outcome(label, "duplicate", photo_id=first.photo_id)
+            return Outcome(label, Result.DUPLICATE, photo_id=first.photo_id)
         assert pending.future is not None  # received, no outcome yet, no twin: submitted
         try:
             processed = self.pool.result(pending.future)
@@ -201,7 +202,7 @@ class Importer:
                 raise
             log.warning("disk full while storing %s: %s", label, exc)
             return _rejected(label, disk_full())
-        return Outcome(label, "imported" if is_new else "duplicate", photo_id)
+        return Outcome(label, Result.IMPORTED if is_new else Result.DUPLICATE, photo_id)
 
     def _discard_unused(self, received: Received) -> None:
         """Remove the original and renditions of a failed store, unless a photo row uses them.
@@ -341,7 +342,7 @@ def _replace_renditions(sessions, storage, pool, sha: str, future: Future) -> Ou
     for path in storage.rendition_path(sha, "x", "jpeg").parent.iterdir():
         if path not in keep:
             path.unlink(missing_ok=True)
-    return Outcome(sha, "rendered")
+    return Outcome(sha, Result.RENDERED)
 
 
 def write_renditions(storage: LocalStorage, sha256: str, rendered: Rendered) -> None:
@@ -364,7 +365,7 @@ def _fallback_name(received: Received) -> str:
 
 
 def _rejected(label: str, exc: Rejected) -> Outcome:
-    return Outcome(label, "rejected", code=exc.code, error=exc.message, words=exc.words)
+    return Outcome(label, Result.REJECTED, code=exc.code, error=exc.message, words=exc.words)
 
 
 __all__ = ["EXTENSIONS", "Importer", "IngestSettings", "Outcome", "clean_filename"]

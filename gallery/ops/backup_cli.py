@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from gallery.core import db
+from gallery.core.states import Result
 from gallery.ingest.pipeline import IngestSettings, rebuild_renditions
 from gallery.ingest.workers import WorkerPool
 from gallery.ops.backup import BackupDir, Copied, run_backup
@@ -137,7 +138,7 @@ def _rebuild_renditions(copied: Copied, workers: int | None) -> tuple[int, list[
         outcomes = rebuild_renditions(
             db.session_factory(), storage, IngestSettings.from_config(config), pool, ids
         )
-    failed = [f"{o.label}: {o.error}" for o in outcomes if o.status == "rejected"]
+    failed = [f"{o.label}: {o.error}" for o in outcomes if o.status == Result.REJECTED]
     return len(outcomes) - len(failed), failed
 
 

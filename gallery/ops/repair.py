@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gallery.core import counts
 from gallery.core.models import Photo
+from gallery.core.states import Result
 from gallery.core.storage import LocalStorage
 from gallery.culling import upkeep
 from gallery.ingest.pipeline import Outcome
@@ -115,7 +116,7 @@ def _render_again(
             fixes[problem] = Fix(problem, False, "cannot be rendered: its original is not sound")
         elif outcome is None:  # its photo is gone since the check
             fixes[problem] = Fix(problem, True, "its photo is no longer there")
-        elif outcome.status == "rendered":
+        elif outcome.status == Result.RENDERED:
             fixes[problem] = Fix(problem, True, "rendered again from the original")
         else:
             fixes[problem] = Fix(problem, False, f"rendering failed: {outcome.error}")
