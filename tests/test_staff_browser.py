@@ -291,12 +291,12 @@ def _cover_and_visibility(page: Page) -> None:
     cover_id = int(tile.get_attribute("data-id"))
     assert _api(page, f"/albums/{SLUG}")["album"]["cover_photo_id"] == cover_id
 
-    page.locator("summary").click()
+    page.locator("summary", has_text="Album settings").click()
     page.get_by_label("Visibility").select_option("unlisted")
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_text("Saved.")).to_be_visible()
     page.wait_for_selector("#album-page[data-ready]")
-    page.locator("summary").click()
+    page.locator("summary", has_text="Album settings").click()
     secret = page.locator("#secret-link").input_value()
     assert f"/albums/{SLUG}?key=" in secret
     assert _api(page, f"/albums/{SLUG}")["album"]["visibility"] == "unlisted"

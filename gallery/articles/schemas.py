@@ -12,7 +12,7 @@ from pydantic import MISSING, Field, FiniteFloat
 from gallery.articles.body import LABEL
 from gallery.catalog.albums import SLUG
 from gallery.core.states import ArticleStatus
-from gallery.web.contract import Id, Input, Output, Query, documented
+from gallery.web.contract import WHOLE, Id, Input, Output, Query, documented
 
 ArticleSlug = Annotated[str, documented(pattern=SLUG.pattern)]
 Label = Annotated[str, documented(pattern=f"^{LABEL.pattern.replace('[a-z]', '[a-zA-Z]')}$")]
@@ -72,8 +72,8 @@ class Assignment(Input):
 class Size(Query):
     """The column's width and the gap between photos, in px (else ARTICLE_WIDTH and _GAP)."""
 
-    width: Annotated[int, Field(ge=1, le=MAX_WIDTH)] | MISSING = MISSING
-    gap: Annotated[int, Field(ge=0, le=MAX_WIDTH)] | MISSING = MISSING  # at most the width
+    width: Annotated[int, Field(ge=1, le=MAX_WIDTH), WHOLE] | MISSING = MISSING
+    gap: Annotated[int, Field(ge=0, le=MAX_WIDTH), WHOLE] | MISSING = MISSING  # at most the width
 
 
 # --- what the API shows ------------------------------------------------------------------

@@ -15,7 +15,7 @@ from gallery.catalog.albums import SLUG
 from gallery.catalog.photos import MAX_TEXT
 from gallery.core.states import MAX_RATING, Consent, Label, Pick, Role, Status, Visibility
 from gallery.culling.schemas import DuplicateRef, FilterQuery
-from gallery.web.contract import Id, Input, Output, Query, documented
+from gallery.web.contract import WHOLE, Id, Input, Output, Query, documented
 
 AlbumSlug = Annotated[str, documented(pattern=SLUG.pattern)]
 Title = Annotated[str, documented(pattern=r"\S")]  # not blank
@@ -69,7 +69,7 @@ class PhotoChanges(Input):
     consent: Consent | MISSING = MISSING
     # culling's marks; null clears a flag or a label
     pick: Pick | None | MISSING = MISSING
-    rating: Annotated[int, Field(ge=0, le=MAX_RATING)] | MISSING = MISSING
+    rating: Annotated[int, Field(ge=0, le=MAX_RATING), WHOLE] | MISSING = MISSING
     label: Label | None | MISSING = MISSING
 
 
@@ -198,7 +198,9 @@ class AlbumList(Output):
 class AlbumListQuery(Query):
     """A page of the album list: the first, or the one after a page's `next`."""
 
-    after: str = Field("", max_length=40, description="the `next` of the page before")
+    after: Annotated[str, documented(pattern=r"^(\d{4}-\d{2}-\d{2}_\d{1,18})?$")] = Field(
+        "", description="the `next` of the page before"
+    )
     per_page: int = Field(100, ge=1, le=500)
 
 

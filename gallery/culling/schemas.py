@@ -8,7 +8,8 @@ from pydantic import Field
 
 from gallery.core.states import MAX_RATING
 from gallery.culling.filters import PhotoFilter
-from gallery.web.contract import Id, Input, Output, Query
+from gallery.culling.shortcuts import CODE, MAX_TEXT
+from gallery.web.contract import Id, Input, Output, Query, documented
 
 FilterPick = Literal["pick", "reject", "none"]
 FilterLabel = Literal["red", "yellow", "green", "blue", "purple", "none"]
@@ -84,5 +85,5 @@ class ShortcutList(Output):
 
 
 class NewShortcut(Input):
-    code: Annotated[str, Field(min_length=3, max_length=40)]
-    text: Annotated[str, Field(min_length=1, max_length=500)]
+    code: Annotated[str, documented(pattern=f"^{CODE.pattern}$")]  # =dt=
+    text: Annotated[str, Field(max_length=MAX_TEXT), documented(pattern=r"\S")]

@@ -15,8 +15,11 @@ from gallery.core.messages import N_
 from gallery.core.models import CaptionShortcut
 
 # A code is wrapped in "=" like `=dt=` or `=dt2=`: it cannot occur in ordinary text.
-CODE = re.compile(r"=[^\s=]{1,38}=")
+CODE = re.compile(r"=[\w.-]{1,38}=")
 MAX_TEXT = 500
+NOT_A_CODE = N_(
+    "a shortcut is 1-38 letters, digits, dots, dashes or underscores between two = signs: =dt="
+)
 
 
 def all_shortcuts(session: Session) -> list[CaptionShortcut]:
@@ -27,9 +30,7 @@ def save(session: Session, code: str, text: str) -> CaptionShortcut:
     """Add a shortcut, or change the text of the one with this code."""
     code, text = code.strip(), " ".join(text.split())
     if not CODE.fullmatch(code):
-        raise InvalidInput(
-            N_("a shortcut is 1-38 characters between two = signs, without spaces: =dt=")
-        )
+        raise InvalidInput(NOT_A_CODE)
     if not text or len(text) > MAX_TEXT:
         raise InvalidInput(N_("a shortcut's text is 1-%(max)s characters"), max=MAX_TEXT)
     found = session.scalar(select(CaptionShortcut).where(CaptionShortcut.code == code))

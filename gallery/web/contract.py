@@ -47,7 +47,8 @@ def _whole(value: object) -> object:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_whole)]
+WHOLE = BeforeValidator(_whole)  # after the Field of an int, so the schema keeps its bounds
+Id = Annotated[int, Field(ge=1, le=MAX_ID), WHOLE]
 JSON_OBJECT = N_("send a JSON object with Content-Type: application/json")
 M = TypeVar("M", bound=BaseModel)
 

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 
 const FIELDS = "textarea[data-field], input[data-field], #bulk-value, textarea[data-shortcuts], input[data-shortcuts]";
-const CODE = /=[^\s=]{1,38}=$/;
+const CODE = /=[\p{L}\p{N}_.-]{1,38}=$/u; // gallery.culling.shortcuts.CODE
 let known = null; // code -> text
 
 export async function loadShortcuts() {
