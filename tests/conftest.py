@@ -6,30 +6,15 @@ Helpers that tests import live in tests.helpers; this file only holds fixtures.
 from __future__ import annotations
 
 import functools
-import sys
 from pathlib import Path
 
 import pytest
 
 from gallery.accounts import users as user_accounts
 from gallery.config import load_config
-from tests.helpers import images, search_data, servers, site_data, upload_client
-from tests.helpers.accounts import csrf_of, sign_in
+from tests.helpers import images, servers
 from tests.helpers.apps import migrated_app
 from tests.helpers.cli import invoke
-
-# Until test_api.py, test_article_api.py, test_authorization.py, test_visibility_matrix.py
-# and test_search_eval.py import from tests.helpers, their old flat names still resolve.
-sys.modules.update(
-    {
-        "conftest": sys.modules[__name__],
-        "search_helpers": search_data,
-        "servers": servers,
-        "site_data": site_data,
-        "upload_client": upload_client,
-    }
-)
-__all__ = ["csrf_of", "sign_in", "migrated_app"]  # the names they take from `conftest`
 
 
 @pytest.fixture(scope="session")

@@ -232,7 +232,7 @@ def test_other_methods_are_a_405_that_says_which(client):
 
 
 def test_session_calls_need_the_csrf_header(client, users, album):
-    from conftest import sign_in
+    from tests.helpers.accounts import sign_in
 
     sign_in(client, *users["staff"])
     refused = client.patch("/api/v1/albums/fest", json={"title": "X"})
@@ -253,8 +253,9 @@ def test_visitor_counts_leave_hidden_photos_out_and_trash_is_gone(client, api, a
 
 
 def test_an_albums_photo_list_costs_the_same_queries_whatever_its_size(app, api):
-    from site_data import add_album, add_photo
     from sqlalchemy import event
+
+    from tests.helpers.site_data import add_album, add_photo
 
     with app.extensions["gallery.db.writes"]() as session, session.begin():
         small, large = add_album(session, "small"), add_album(session, "large")
