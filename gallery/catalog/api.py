@@ -44,6 +44,7 @@ from gallery.core.db import get_session
 from gallery.core.errors import InvalidInput, NotFound
 from gallery.core.messages import N_, Message
 from gallery.core.models import Album, Photo
+from gallery.core.states import Result
 from gallery.ingest.errors import DISK_FULL, STATUS
 from gallery.ingest.pipeline import Outcome
 from gallery.web.contract import Id, operation
@@ -299,11 +300,11 @@ def _staff_photo(photo_id: int) -> Photo:
 
 
 def _single_upload(outcome: Outcome) -> Response | tuple[PhotoAnswer, int]:
-    if outcome.status == "imported":
+    if outcome.status == Result.IMPORTED:
         photo = get_session().get(Photo, outcome.photo_id)
         assert photo is not None  # the import has just committed it
         return PhotoAnswer(photo=photo_model(photo, staff=True)), 201
-    if outcome.status == "duplicate":
+    if outcome.status == Result.DUPLICATE:
         message = Message(N_("this photo is already in the album"))
         return error_response(409, "duplicate", message, photo_id=outcome.photo_id)
     assert outcome.code is not None and outcome.error is not None  # a refusal says why

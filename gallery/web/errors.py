@@ -117,7 +117,7 @@ def _disk_full_or_raise(exc: Exception) -> Response:
 
 def _page_text(exc: HTTPException) -> str | None:
     """What a page says beyond its status's own words: a CSRF failure is its own story."""
-    if isinstance(exc, CsrfFailed) or "CSRF" in str(exc.description or ""):
+    if isinstance(exc, CsrfFailed):
         return gettext(
             "The page was open too long, or the form did not come from this site. "
             "Reload the page and try again; what you typed may need typing again."
