@@ -176,6 +176,7 @@ def test_analyzers_pickle_for_the_index():
         assert [t.text for t in copy("Mācību")] == [t.text for t in analyzer("Mācību")]
 
 
+@pytest.mark.slow  # reads the whole dictionary: about 4 s
 def test_the_lexicon_is_what_the_hunspell_dictionary_yields():
     """latvian_lexicon.py is bench/hunspell_lv.py's output for Debian's hunspell-lv."""
     script = Path(__file__).resolve().parent.parent / "bench" / "hunspell_lv.py"
