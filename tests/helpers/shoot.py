@@ -1,9 +1,11 @@
-"""Screenshots of every main page at 390 and 1280 px, in Latvian and English.
+"""Screenshots of every main page at 390 and 1280 px, in Latvian and English, and in
+Latvian once more with the system's dark mode.
 
 Run by `scripts/screenshots [OUT]` (default test-artifacts/screenshots/, git-ignored): a
 seeded gallery (tests.helpers.tour) served by `gallery serve`, Debian's Chromium through
-Playwright, one full-page PNG per page, width and language, named LANG-WIDTH-PAGE.png, and
-an index.html that shows them all side by side. It prints any page wider than its window.
+Playwright, one full-page PNG per page, width and language, named LANG-WIDTH-PAGE.png
+(LANG-WIDTH-dark-PAGE.png in dark mode), and an index.html that shows them all side by
+side. It prints any page wider than its window.
 """
 
 from __future__ import annotations
@@ -16,6 +18,16 @@ from gallery.config import PROJECT_ROOT
 from tests.helpers import tour
 from tests.helpers.servers import chromium, serving
 
+# (language, width, colour scheme) of each set of screenshots
+VARIANTS = [
+    *((language, width, "light") for language in tour.LANGUAGES for width in tour.WIDTHS),
+    *(("lv", width, "dark") for width in tour.WIDTHS),
+]
+
+
+def _name(language: str, width: int, scheme: str, stop: str) -> str:
+    return f"{language}-{width}-{'dark-' if scheme == 'dark' else ''}{stop}.png"
+
 
 def shoot(out: Path) -> list[str]:
     """Every stop of the tour at every width in every language; the problems seen."""
@@ -26,20 +38,22 @@ def shoot(out: Path) -> list[str]:
         data.mkdir()
         values = tour.seed(data)
         with serving(data) as base, chromium() as browser:
-            for language in tour.LANGUAGES:
-                for width in tour.WIDTHS:
-                    problems += _shoot_all(browser, base, values, language, width, out)
+            for variant in VARIANTS:
+                problems += _shoot_all(browser, base, values, *variant, out)
     _index(out)
     return problems
 
 
-def _shoot_all(browser, base, values, language, width, out) -> list[str]:
+def _shoot_all(browser, base, values, language, width, scheme, out) -> list[str]:
     problems = []
     contexts: dict[str, object] = {}
     for stop in tour.STOPS:
         if stop.who not in contexts:
             context = browser.new_context(
-                viewport={"width": width, "height": 900}, locale=language, device_scale_factor=1
+                viewport={"width": width, "height": 900},
+                locale=language,
+                device_scale_factor=1,
+                color_scheme=scheme,
             )
             context.add_cookies([{"name": "lang", "value": language, "url": base}])
             page = context.new_page()
@@ -54,7 +68,7 @@ def _shoot_all(browser, base, values, language, width, out) -> list[str]:
         wide = tour.overflow(page)
         if wide > 0:
             problems.append(f"{language} {width} {stop.name}: {wide} px wider than the window")
-        page.screenshot(path=str(out / f"{language}-{width}-{stop.name}.png"), full_page=True)
+        page.screenshot(path=str(out / _name(language, width, scheme, stop.name)), full_page=True)
     for page in contexts.values():
         page.context.close()
     return problems
@@ -64,13 +78,13 @@ def _index(out: Path) -> None:
     rows = []
     for stop in tour.STOPS:
         cells = "".join(
-            f'<td><a href="{lang}-{w}-{stop.name}.png"><img src="{lang}-{w}-{stop.name}.png" '
-            f'width="{w // 4}" alt="{stop.name}, {lang}, {w} px"></a></td>'
-            for lang in tour.LANGUAGES
-            for w in tour.WIDTHS
+            f'<td><a href="{_name(lang, w, scheme, stop.name)}">'
+            f'<img src="{_name(lang, w, scheme, stop.name)}" width="{w // 4}" '
+            f'alt="{stop.name}, {lang}, {w} px, {scheme}"></a></td>'
+            for lang, w, scheme in VARIANTS
         )
         rows.append(f"<tr><th>{stop.name}</th>{cells}</tr>")
-    heads = "".join(f"<th>{lang} {w}</th>" for lang in tour.LANGUAGES for w in tour.WIDTHS)
+    heads = "".join(f"<th>{lang} {w} {scheme}</th>" for lang, w, scheme in VARIANTS)
     (out / "index.html").write_text(
         '<!doctype html><html lang="en"><meta charset="utf-8"><title>Screenshots</title>'
         f"<table><tr><th></th>{heads}</tr>{''.join(rows)}</table></html>"
@@ -84,7 +98,7 @@ def main() -> int:
     problems = shoot(out)
     for problem in problems:
         print(problem)
-    print(f"{len(tour.STOPS) * 4} screenshots in {out} ({out / 'index.html'})")
+    print(f"{len(tour.STOPS) * len(VARIANTS)} screenshots in {out} ({out / 'index.html'})")
     return 1 if problems else 0
 
 
