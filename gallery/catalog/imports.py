@@ -136,7 +136,9 @@ def web_pool() -> WorkerPool:
     with _pool_lock:
         pool = extensions.get("gallery.pool")
         if pool is None:
-            pool = extensions["gallery.pool"] = WorkerPool.from_config(current_app.config)
+            pool = extensions["gallery.pool"] = WorkerPool.from_config(
+                current_app.config, in_server=True
+            )
             atexit.register(pool.stop)
     return pool
 
