@@ -65,7 +65,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 0, "Decode worker processes; 0 means one per CPU core."),
     Setting("WORKER_MEMORY_MB", 1536, "Address-space cap of each decode worker, in MiB."),
     Setting("WORKER_TIMEOUT", 60, "Seconds a worker may spend on one file before it is killed."),
-    Setting("WORKER_NICE", 10, "How much lower decode workers' CPU priority is (0-19)."),
+    Setting(
+        "WORKER_NICE",
+        10,
+        "How much lower decode workers' CPU priority is beside `gallery serve` (0-19).",
+    ),
     Setting("ZIP_MAX_ENTRIES", 2000, "Most entries read from one zip archive."),
     Setting("ZIP_MAX_BYTES", 4 * 1024**3, "Most uncompressed bytes read from one zip archive."),
     Setting("ZIP_MAX_RATIO", 200, "Highest compression ratio of a zip entry (bomb guard)."),

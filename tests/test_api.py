@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import zipfile
 
 import pytest
+
+from gallery.ingest.accept import Intake
+from tests.helpers.upload_client import multipart
 
 
 @pytest.fixture
@@ -66,6 +71,51 @@ def test_zip_upload_reports_each_entry(api, album, make_jpeg):
     assert sorted(p["filename"] for p in response.json["photos"]) == ["one.jpg", "two.jpg"]
     (rejected,) = response.json["rejected"]
     assert rejected["path"] == "event.zip!/../evil.jpg"
+
+
+@pytest.fixture
+def intakes(monkeypatch):
+    """The inode of every upload's temp file as it was opened."""
+    opened: list[int] = []
+    original_init = Intake.__init__
+
+    def init(self, temp):
+        original_init(self, temp)
+        opened.append(os.stat(temp).st_ino)
+
+    monkeypatch.setattr(Intake, "__init__", init)
+    return opened
+
+
+def test_an_upload_is_hashed_as_it_arrives_and_placed_by_a_rename(
+    app, api, album, make_jpeg, intakes
+):
+    photo = make_jpeg("a.jpg", size=(300, 200))
+    created = _upload(api, album, photo).json["photo"]
+    assert created["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
+    storage = app.extensions["gallery.storage"]
+    original = storage.original_path(created["sha256"], "jpg")
+    assert intakes == [original.stat().st_ino]  # the very file the request was read into
+    assert list(storage.tmp.iterdir()) == []
+
+
+def test_uploads_refused_or_cut_off_leave_nothing_in_tmp(app, api, album, make_jpeg):
+    storage = app.extensions["gallery.storage"]
+    app.config["MAX_UPLOAD_BYTES"] = 1000
+    too_big = _upload(api, album, make_jpeg("big.jpg", size=(300, 200), noise=True))
+    assert too_big.status_code == 413 and too_big.json["error"]["code"] == "too_large"
+    assert list(storage.tmp.iterdir()) == []
+    photo = make_jpeg("cut.jpg", size=(300, 200)).read_bytes()
+    body, headers = multipart(photo, "cut.jpg")
+    cut = api(  # the client went away in the middle of the file
+        "POST",
+        f"/albums/{album}/photos",
+        input_stream=io.BytesIO(body[: len(body) // 2]),
+        content_type=headers["Content-Type"],
+        content_length=len(body),
+    )
+    assert cut.status_code == 400
+    assert list(storage.tmp.iterdir()) == []
 
 
 def test_curation_edits_bulk_edits_and_order(api, album, make_jpeg):

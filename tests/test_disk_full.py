@@ -2,7 +2,7 @@
 
 The uploads directory (originals, renditions, tmp), the SQLite database and the search
 index each live on a tmpfs of their own, filled to a chosen number of free bytes. Running
-out of space while the upload is copied to tmp/, while its renditions are written, or while
+out of space while the upload is written to tmp/, while its renditions are written, or while
 SQLite commits its row answers 507 with the DESIGN.md error shape and plain words, and
 leaves nothing behind; visitors get their pages all along; once there is room again, the
 same upload goes in. A full index disk costs only that photo's index entry, which
@@ -33,7 +33,7 @@ UPLOADS_KIB = 8192
 DATABASE_KIB = 4096
 INDEX_KIB = 2048
 INDEX_FAILED = "search index update failed"  # what the server logs when a write fails
-SPARE = 16 * 1024  # what the renditions test leaves beyond the upload's two temp copies
+SPARE = 16 * 1024  # what the renditions test leaves beyond the upload's temp file
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +127,8 @@ def test_no_room_for_the_upload_itself(site, disks):
 def test_no_room_for_the_renditions(site, disks):
     (s, photo), uploads = site, disks[1]
     before, payload = _photos(s), image_bytes(size=(800, 600), seed=2, noise=True, quality=85)
-    # Room for the upload's two copies in tmp/ (one becomes the original), not for more.
-    with Visitors(s, photo), filled(uploads, leave=2 * len(payload) + SPARE):
+    # Room for the upload in tmp/ (written once, it becomes the original), not for more.
+    with Visitors(s, photo), filled(uploads, leave=len(payload) + SPARE):
         _assert_disk_full(s.upload(payload, "big.jpg"))
         _assert_nothing_left(s, uploads, before)
     assert "disk full while storing big.jpg" in _log(s)  # it failed past tmp/, as meant

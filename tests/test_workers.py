@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
+from gallery.core import serving
 from gallery.ingest.decode import Limits
 from gallery.ingest.errors import Rejected
 from gallery.ingest.renditions import RenditionSpec
 from gallery.ingest.workers import STALL_GRACE, WorkerPool
+from tests.helpers.servers import gallery
+from tests.helpers.servers import serving as serving_http
 
 
 def _allocate(n_bytes: int) -> int:
@@ -89,3 +97,48 @@ def test_a_pool_stuck_on_a_dead_workers_lock_is_restarted(make_jpeg):
         started = time.monotonic()
         _still_works(pool, make_jpeg)
         assert time.monotonic() - started >= 1 + STALL_GRACE
+
+
+def _worker_niceness(pool: WorkerPool) -> int:
+    return _in_worker(pool, "__import__('os').nice(0)") - os.nice(0)
+
+
+def _pool_niceness(config, **options) -> int:
+    with WorkerPool.from_config(config, 1, **options) as pool:
+        return _worker_niceness(pool)
+
+
+@contextmanager
+def _server_marks(data_dir: Path) -> Iterator[subprocess.Popen]:
+    """Another process holding the mark `gallery serve` holds while it runs."""
+    code = f"from gallery.core import serving\nwith serving.serving({str(data_dir)!r}): input()"
+    with subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE) as process:
+        try:
+            while not serving.running(data_dir):
+                assert process.poll() is None, "the marking process died"
+                time.sleep(0.02)
+            yield process
+        finally:
+            process.kill()
+
+
+def test_import_workers_are_nice_only_beside_a_server_of_the_same_data(app, tmp_path):
+    """Lower priority costs an import alone 1.1-6.5x, and only helps a server's visitors."""
+    config = {**app.config, "WORKER_NICE": 7}
+    assert _pool_niceness(config) == 0
+    assert _pool_niceness(config, in_server=True) == 7  # the server's own upload pool
+    with _server_marks(tmp_path / "another"):
+        assert _pool_niceness(config) == 0
+    with _server_marks(Path(config["DATA_DIR"])) as server:
+        assert _pool_niceness(config) == 7
+        server.kill()  # no clean exit: the kernel drops the lock with the process
+        server.wait()
+        assert _pool_niceness(config) == 0
+
+
+def test_gallery_serve_marks_its_data_dir_while_it_runs(tmp_path):
+    data = tmp_path / "data"
+    gallery(data, "init")
+    with serving_http(data, env={"GALLERY_SERVE_PROCESSES": "1"}):
+        assert serving.running(data)
+    assert not serving.running(data)

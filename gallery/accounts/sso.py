@@ -13,13 +13,8 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-from authlib.integrations.requests_client import OAuth2Session
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -28,6 +23,10 @@ from gallery.core.errors import InvalidInput
 from gallery.core.messages import N_, message
 from gallery.core.models import SsoDomain, SsoProvider, User
 from gallery.core.states import Role
+
+if TYPE_CHECKING:  # the HTTP and JOSE clients load on a sign-in, not with every command
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc.jwk import KeySet
 
 TIMEOUT = 10  # seconds for each call to the provider
 DISCOVERY_SECONDS = 300  # how long the provider's metadata and keys are kept
@@ -172,6 +171,9 @@ def account_for(session: Session, who: Identity) -> tuple[User, bool]:
 
 
 def _checked_claims(found: SsoProvider, metadata: dict, id_token: str, nonce: str) -> dict:
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
     try:
         decoded = jwt.decode(id_token, _keys(metadata["jwks_uri"]))
         rules = jwt.JWTClaimsRegistry(
@@ -189,6 +191,8 @@ def _checked_claims(found: SsoProvider, metadata: dict, id_token: str, nonce: st
 
 
 def _client(found: SsoProvider, redirect_uri: str) -> OAuth2Session:
+    from authlib.integrations.requests_client import OAuth2Session
+
     return OAuth2Session(
         found.client_id,
         found.client_secret,
@@ -203,6 +207,8 @@ _discovered: dict[str, tuple[float, dict]] = {}
 
 def _metadata(issuer: str) -> dict:
     """The provider's OpenID configuration (kept a few minutes); its issuer must be ours."""
+    import requests
+
     kept = _discovered.get(issuer)
     if kept is None or time.monotonic() - kept[0] > DISCOVERY_SECONDS:
         try:
@@ -218,6 +224,9 @@ def _metadata(issuer: str) -> dict:
 
 
 def _keys(jwks_uri: str) -> KeySet:
+    import requests
+    from joserfc.jwk import KeySet
+
     try:
         answer = requests.get(jwks_uri, timeout=TIMEOUT)
         answer.raise_for_status()

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gallery.catalog import api, cli, views
+from gallery.catalog import api, cli, uploads, views
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = uploads.UploadRequest  # uploads hashed as they arrive, written once
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     for command in cli.COMMANDS:

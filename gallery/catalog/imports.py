@@ -12,14 +12,16 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from gallery.catalog import photos
+from gallery.catalog.uploads import intake_of
 from gallery.core import audit, db, events
 from gallery.core.messages import Message
 from gallery.core.models import Album
 from gallery.core.states import Result
 from gallery.culling import upkeep
-from gallery.ingest.errors import DISK_FULL, is_disk_full
+from gallery.ingest.accept import Intake
+from gallery.ingest.errors import is_disk_full
 from gallery.ingest.pipeline import Importer, IngestSettings, Outcome
-from gallery.ingest.sources import Source, ZipLimits, expand
+from gallery.ingest.sources import ZIP_MAGIC, Source, ZipLimits, expand
 from gallery.ingest.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -81,20 +83,28 @@ def import_paths(
 
 
 def import_upload(album_id: int, upload: FileStorage, user: str) -> list[Outcome]:
-    """One uploaded file (or zip) from a web request, through this process's worker pool."""
-    temp = current_app.extensions["gallery.storage"].temp_path(".upload")
+    """One uploaded file (or zip) from a web request, through this process's worker pool.
+
+    Its bytes are in tmp/ already, hashed as they arrived (gallery/catalog/uploads.py): a
+    photo's original is placed by renaming them.
+    """
+    intake = intake_of(upload)
+    intake.close()  # the request is read: a zip is opened by its path
     try:
-        if not _spool(upload, temp):
-            label = upload.filename or "upload"
-            full = Message(DISK_FULL)
-            return [Outcome(label, Result.REJECTED, code="disk_full", error=str(full), words=full)]
-        sources = expand([temp], zip_limits(current_app.config))
-        named = (_named(source, temp, upload.filename or "") for source in sources)
-        outcomes = import_sources(album_id, named, web_pool(), user=user)
+        sources = _upload_sources(intake, upload.filename or "")
+        outcomes = import_sources(album_id, sources, web_pool(), user=user)
     finally:
-        temp.unlink(missing_ok=True)
+        intake.discard()
     _audit_uploads(album_id, outcomes, user)
     return outcomes
+
+
+def _upload_sources(intake: Intake, filename: str) -> Iterable[Source]:
+    """A zip's entries, or the upload itself (also a zip that met a full disk, to say so)."""
+    if intake.head.startswith(ZIP_MAGIC) and intake.complete:
+        sources = expand([intake.temp], zip_limits(current_app.config))
+        return (_named(source, intake.temp, filename) for source in sources)
+    return [Source(filename or "upload", filename, lambda: intake)]
 
 
 def _audit_uploads(album_id: int, outcomes: list[Outcome], user: str) -> None:
@@ -106,17 +116,6 @@ def _audit_uploads(album_id: int, outcomes: list[Outcome], user: str) -> None:
     with db.session_factory()() as session, session.begin():
         album = session.get(Album, album_id)
         audit.record(session, user, "photo.upload", album, count=len(imported), ids=imported)
-
-
-def _spool(upload: FileStorage, temp: Path) -> bool:
-    """Copy the upload into tmp/ (a zip needs a seekable file); False if the disk is full."""
-    try:
-        upload.save(temp)
-    except OSError as exc:
-        if not is_disk_full(exc):
-            raise
-        return False
-    return True
 
 
 def _named(source: Source, temp: Path, filename: str) -> Source:
@@ -136,7 +135,9 @@ def web_pool() -> WorkerPool:
     with _pool_lock:
         pool = extensions.get("gallery.pool")
         if pool is None:
-            pool = extensions["gallery.pool"] = WorkerPool.from_config(current_app.config)
+            pool = extensions["gallery.pool"] = WorkerPool.from_config(
+                current_app.config, in_server=True
+            )
             atexit.register(pool.stop)
     return pool
 

@@ -6,6 +6,7 @@ The format comes from the bytes alone, never from the name or the client's conte
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from gallery.ingest.errors import Rejected, disk_full, is_disk_full
 from gallery.ingest.sources import Stream
 
 CHUNK = 1024 * 1024
+HEAD = 64  # the bytes that tell the format
 ALLOWED_TEXT = Message(N_("JPEG, PNG, WebP, GIF, HEIC or single-page TIFF"))
 UNKNOWN = N_("not a photo in a format the gallery knows; the gallery accepts %(accepted)s")
 
@@ -63,39 +65,114 @@ class Received:
         return EXTENSIONS[self.format]
 
 
+class Intake:
+    """A temp file being written: hashed, counted and its first bytes kept as they arrive.
+
+    Both ways in write through one: `receive` copies a file or zip entry into it, and a web
+    upload streams into it while the request is read (gallery/catalog/uploads.py), so the
+    bytes are written once and placed by a rename. Unbuffered, so a full disk shows in the
+    write that met it; it is remembered, not raised, for the request to be read to its end,
+    and `received` refuses the file.
+    """
+
+    def __init__(self, temp: Path) -> None:
+        self.temp = temp
+        self.size = 0
+        self.head = b""
+        self._digest = hashlib.sha256()
+        self._file: io.FileIO | None = open(temp, "w+b", buffering=0)  # noqa: SIM115
+        self._disk_full: OSError | None = None
+
+    def write(self, chunk: bytes) -> int:
+        self.size += len(chunk)
+        if len(self.head) < HEAD:
+            self.head += chunk[: HEAD - len(self.head)]
+        self._digest.update(chunk)
+        if self._file is not None:
+            self._write_all(self._file, chunk)
+        return len(chunk)
+
+    def _write_all(self, out: io.FileIO, chunk: bytes) -> None:
+        try:
+            view = memoryview(chunk)
+            while view:
+                view = view[out.write(view) or 0 :]
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            self._disk_full = exc
+            self.discard()  # the rest of the bytes are counted and dropped
+
+    @property
+    def complete(self) -> bool:
+        """Whether every byte written so far is on disk (not lost to a full one)."""
+        return self._disk_full is None
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence) if self._file else 0
+
+    def read(self, n: int = -1) -> bytes:
+        return (self._file.read(n) or b"") if self._file else b""
+
+    def __enter__(self) -> Intake:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop writing; the file stays for `received` to hand on."""
+        if self._file is not None:
+            self._file.close()
+
+    def discard(self) -> None:
+        """Close and remove the temp file (nothing, once it was renamed into place)."""
+        self.close()
+        self._file = None
+        self.temp.unlink(missing_ok=True)
+
+    def received(self, max_bytes: int) -> Received:
+        """The file as a `Received`; or a refusal (full disk, too big, empty, no photo),
+        which removes it."""
+        self.close()
+        try:
+            if self._disk_full is not None:
+                raise disk_full() from self._disk_full
+            return Received(self.temp, self._check(max_bytes), self.size, sniff_format(self.head))
+        except BaseException:
+            self.discard()
+            raise
+
+    def _check(self, max_bytes: int) -> str:
+        """The SHA-256 of a file of an acceptable size."""
+        if self.size > max_bytes:
+            text = N_("the file is larger than the limit of %(limit)s MB")
+            raise Rejected("too_large", text, limit=_mib(max_bytes))
+        if self.size == 0:
+            raise Rejected("empty", N_("the file is empty (0 bytes)"))
+        return self._digest.hexdigest()
+
+
 def receive(source: Stream, storage: LocalStorage, max_bytes: int) -> Received:
-    """Stream `source` into tmp/, hashing as it goes; refuse what is empty, too big or no photo."""
-    temp = storage.temp_path()
+    """Stream `source` into tmp/, hashing as it goes; refuse what is empty, too big or no photo.
+
+    A web upload arrives as an `Intake` already written and hashed: only checked here.
+    """
+    if isinstance(source, Intake):
+        return source.received(max_bytes)
     try:
-        sha, size, head = _copy_hashing(source, temp, max_bytes)
-        return Received(temp, sha, size, sniff_format(head))
+        intake = Intake(storage.temp_path())
     except OSError as exc:
-        temp.unlink(missing_ok=True)
         if is_disk_full(exc):
             raise disk_full() from exc
         raise
+    try:
+        while intake.size <= max_bytes and (chunk := source.read(CHUNK)):
+            intake.write(chunk)  # past the limit: stop reading, `received` refuses it
     except BaseException:
-        temp.unlink(missing_ok=True)
+        intake.discard()
         raise
-
-
-def _copy_hashing(source: Stream, temp: Path, max_bytes: int) -> tuple[str, int, bytes]:
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
-    with open(temp, "wb") as out:
-        while chunk := source.read(CHUNK):
-            size += len(chunk)
-            if size > max_bytes:
-                text = N_("the file is larger than the limit of %(limit)s MB")
-                raise Rejected("too_large", text, limit=_mib(max_bytes))
-            if len(head) < 64:
-                head += chunk[: 64 - len(head)]
-            digest.update(chunk)
-            out.write(chunk)
-    if size == 0:
-        raise Rejected("empty", N_("the file is empty (0 bytes)"))
-    return digest.hexdigest(), size, head
+    return intake.received(max_bytes)
 
 
 def sniff_format(head: bytes) -> str:

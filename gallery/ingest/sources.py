@@ -19,6 +19,7 @@ from gallery.ingest.errors import Rejected
 
 # System clutter that cameras and file managers leave beside photos: skipped silently.
 SKIPPED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "__macosx"}
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def _file_or_zip(path: Path, label: str, limits: ZipLimits) -> Iterator[Source]:
 
 def _is_zip(path: Path) -> bool:
     with open(path, "rb") as handle:
-        return handle.read(4) == b"PK\x03\x04"
+        return handle.read(len(ZIP_MAGIC)) == ZIP_MAGIC
 
 
 def _zip_entries(path: Path, label: str, limits: ZipLimits) -> Iterator[Source]:

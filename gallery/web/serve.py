@@ -29,6 +29,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from gunicorn.app.base import BaseApplication
 
+from gallery.core import serving
+
 log = logging.getLogger(__name__)
 
 WarmUp = Callable[[], list[str]]  # the URLs a capability wants opened before serving
@@ -114,4 +116,6 @@ def serve(host: str, port: int) -> None:
     """
     click.echo(f"serving on http://{host}:{port}/")
     factory = current_app.extensions["gallery.factory"]
-    GalleryServer(factory, options(current_app.config, host, port)).run()
+    # Tells `gallery import` beside it to decode at low priority (gallery/core/serving.py).
+    with serving.serving(current_app.config["DATA_DIR"]):
+        GalleryServer(factory, options(current_app.config, host, port)).run()
