@@ -17,13 +17,16 @@ import gc
 import json
 import logging
 import pickle
+import sqlite3
 import struct
+import tempfile
 import threading
 import time
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -309,6 +312,36 @@ class SearchIndex:
         with self.searcher(wait) as cache:
             fields = cache.searcher.all_stored_fields()
             return {int(f["id"]): f.get("digest", "") for f in fields}
+
+    @contextmanager
+    def digests_by_id(self, wait: float | None = 0.0) -> Iterator[Iterator[tuple[int, str]]]:
+        """stored_digests as a stream in id order, in bounded memory: Whoosh keeps them in
+        the order they were written, so they are sorted through a temporary SQLite file.
+        A bare reader of plain file reads, not the searcher: its facts for ranking and its
+        memory-mapped segments (resident once read) would cost memory per photo."""
+        if not self._usable():
+            self._index()  # missing or outdated: made again from the database (waited for)
+        self._await_rebuild(wait)
+        unmapped = FileStorage(str(self.path), supports_mmap=False).open_index()
+        with (
+            unmapped.reader() as reader,
+            tempfile.TemporaryDirectory(prefix="gallery-digests-") as folder,
+            closing(sqlite3.connect(Path(folder, "digests.sqlite3"))) as sorter,
+        ):
+            sorter.executescript(DIGEST_SORTER)
+            fields = ((int(f["id"]), f.get("digest", "")) for f in reader.all_stored_fields())
+            while batch := list(islice(fields, 10_000)):
+                sorter.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?)", batch)
+            yield iter(sorter.execute("SELECT id, digest FROM digests ORDER BY id"))
+
+
+# A scratch file: nothing to keep if the machine stops, and a small cache (8 MB).
+DIGEST_SORTER = """
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+PRAGMA cache_size = -8000;
+CREATE TABLE digests (id INTEGER PRIMARY KEY, digest TEXT NOT NULL);
+"""
 
 
 def release_damaged() -> None:
