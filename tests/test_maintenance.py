@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from gallery import create_app
 from gallery.catalog import trash
@@ -318,3 +318,17 @@ def test_a_photo_stored_between_the_two_reads_of_a_page_takes_no_renditions():
     grouped = groupby(renditions, key=itemgetter(0, 1))
     photos = [photo for _sha, photo in media_scan._photos(page, grouped)]
     assert [[r.byte_size for r in photo.renditions] for photo in photos] == [[6], [8, 9]]
+
+
+def test_index_drift_of_both_halves_is_reported(app, stocked, runner):
+    """The index is compared in two halves by id, each in its own process: what either
+    finds is reported, a photo missing from the index and an entry of a photo gone."""
+    first, gone = stocked[0][0], stocked[2][0]
+    with app.app_context():
+        search.get_index().submit(remove=[first]).result()
+        session = db.get_session()
+        session.execute(text("DELETE FROM photos WHERE id = :id"), {"id": gone})
+        session.commit()
+    report = json.loads(_check(runner, "--json").output)
+    found = {(p["kind"], p["photo_id"]) for p in report["problems"] if "index" in p["kind"]}
+    assert found == {("index_missing", first), ("index_orphan", gone)}

@@ -36,7 +36,13 @@ from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 
 from gallery.core.errors import is_disk_full
-from gallery.search.documents import album_photo_ids, all_photos, load_photos, photo_document
+from gallery.search.documents import (
+    EVERY_ID,
+    album_photo_ids,
+    all_photos,
+    load_photos,
+    photo_document,
+)
 from gallery.search.limits import UNLIMITED, Budget
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import SCHEMA_VERSION, build_schema, whoosh_fields
@@ -91,6 +97,12 @@ class SearchIndex:
         """Open the index, or make it (from the database) if it is missing or outdated."""
         self._index()
         self._await_rebuild(None)
+
+    def ensure_usable(self, wait: float | None = None) -> None:
+        """As ensure(), without opening a usable index here (digests_by_id reads it apart)."""
+        if not self._usable():
+            self._index()  # missing or outdated: made again from the database
+        self._await_rebuild(wait)
 
     def schema(self) -> Schema:
         """The index's fields, analyzers included (Whoosh would reread them on every call)."""
@@ -314,14 +326,14 @@ class SearchIndex:
             return {int(f["id"]): f.get("digest", "") for f in fields}
 
     @contextmanager
-    def digests_by_id(self, wait: float | None = 0.0) -> Iterator[Iterator[tuple[int, str]]]:
-        """stored_digests as a stream in id order, in bounded memory: Whoosh keeps them in
+    def digests_by_id(
+        self, wait: float | None = 0.0, ids: range = EVERY_ID
+    ) -> Iterator[Iterator[tuple[int, str]]]:
+        """stored_digests of `ids` as a stream in id order, in bounded memory: Whoosh keeps them in
         the order they were written, so they are sorted through a temporary SQLite file.
         A bare reader of plain file reads, not the searcher: its facts for ranking and its
         memory-mapped segments (resident once read) would cost memory per photo."""
-        if not self._usable():
-            self._index()  # missing or outdated: made again from the database (waited for)
-        self._await_rebuild(wait)
+        self.ensure_usable(wait)
         unmapped = FileStorage(str(self.path), supports_mmap=False).open_index()
         with (
             unmapped.reader() as reader,
@@ -329,7 +341,8 @@ class SearchIndex:
             closing(sqlite3.connect(Path(folder, "digests.sqlite3"))) as sorter,
         ):
             sorter.executescript(DIGEST_SORTER)
-            fields = ((int(f["id"]), f.get("digest", "")) for f in reader.all_stored_fields())
+            stored = ((int(f["id"]), f.get("digest", "")) for f in reader.all_stored_fields())
+            fields = (field for field in stored if field[0] in ids)
             while batch := list(islice(fields, 10_000)):
                 sorter.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?)", batch)
             yield iter(sorter.execute("SELECT id, digest FROM digests ORDER BY id"))

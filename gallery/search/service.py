@@ -18,7 +18,7 @@ from gallery.core import events
 from gallery.core.models import Photo
 from gallery.culling.filters import PhotoFilter
 from gallery.search import sync
-from gallery.search.documents import photo_document, photo_facts
+from gallery.search.documents import EVERY_ID, photo_document, photo_facts
 from gallery.search.engine import SearchIndex
 from gallery.search.limits import Budget, ClientRates
 from gallery.search.query import parse_query
@@ -124,6 +124,12 @@ class Drift:
     def ok(self) -> bool:
         return not (self.missing or self.stale or self.orphans)
 
+    def __add__(self, other: Drift) -> Drift:
+        """Two parts' drift as one (the parts in id order)."""
+        return Drift(
+            self.missing + other.missing, self.stale + other.stale, self.orphans + other.orphans
+        )
+
 
 def check(session: Session, *, repair: bool = False) -> Drift:
     """Compare the app's index with the database; mend it if asked."""
@@ -147,12 +153,15 @@ def merge_by_id(
         yield photo_id, photo, digest
 
 
-def check_index(index: SearchIndex, session: Session, *, repair: bool = False) -> Drift:
-    """Compare each photo's indexed fingerprint with the database's; mend it if asked."""
+def check_index(
+    index: SearchIndex, session: Session, *, repair: bool = False, ids: range = EVERY_ID
+) -> Drift:
+    """Compare each photo's indexed fingerprint with the database's (of the photos and
+    index entries of `ids`: a part, for another process to check the rest); mend if asked."""
     missing, stale, orphans = [], [], []
-    with index.digests_by_id(wait=None) as indexed:
+    with index.digests_by_id(wait=None, ids=ids) as indexed:
         # Both streams in id order, side by side: memory stays flat over a million photos.
-        for photo_id, photo, digest in merge_by_id(photo_facts(session), indexed):
+        for photo_id, photo, digest in merge_by_id(photo_facts(session, ids), indexed):
             if photo is None:
                 orphans.append(photo_id)
             elif digest is None:
