@@ -309,9 +309,12 @@ def index_drift(
 ) -> Callable[[], Drift]:
     """How the search index differs from the rows of `ids`, as work for a forked process."""
 
+    parent = os.getpid()
+
     def work() -> Drift:
-        # The parent's pooled connections stay the parent's: the child opens its own.
-        sessions.kw["bind"].dispose(close=False)
+        if os.getpid() != parent:  # forked (not run inline, where there is no fork)
+            # The parent's pooled connections stay the parent's: the child opens its own.
+            sessions.kw["bind"].dispose(close=False)
         with sessions() as session:
             return check_index(index, session, ids=ids)
 
