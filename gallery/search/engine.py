@@ -100,9 +100,16 @@ class SearchIndex:
 
     def ensure_usable(self, wait: float | None = None) -> None:
         """As ensure(), without opening a usable index here (digests_by_id reads it apart)."""
-        if not self._usable():
-            self._index()  # missing or outdated: made again from the database
+        if not (self._usable() and self._readable()):
+            self._index()  # missing, outdated or damaged: made again from the database
         self._await_rebuild(wait)
+
+    def _readable(self) -> bool:
+        try:
+            FileStorage(str(self.path), supports_mmap=False).open_index().doc_count()
+        except DAMAGE:
+            return False
+        return True
 
     def schema(self) -> Schema:
         """The index's fields, analyzers included (Whoosh would reread them on every call)."""
