@@ -8,11 +8,13 @@ import os
 import shutil
 import subprocess
 import time
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from gallery import create_app
 from gallery.catalog import trash
@@ -20,6 +22,7 @@ from gallery.core import db
 from gallery.core.models import Photo
 from gallery.core.storage import LocalStorage
 from gallery.ops import check as maintenance
+from gallery.ops import media_scan
 from gallery.ops.repair import quarantine
 from gallery.search import service as search
 from tests.helpers.cli import invoke
@@ -304,3 +307,28 @@ def test_a_writing_marker_counts_while_its_owner_lives(tmp_path):
     _temp_owned_by(storage, _reaped_pid(), ".writing")
     assert not storage.writers_alive()
     assert storage.clean_abandoned_temp() == 1
+
+
+def test_a_photo_stored_between_the_two_reads_of_a_page_takes_no_renditions():
+    """A page's photos, then their renditions: an import may commit a photo in between;
+    its renditions are passed over, not given to the photos after it."""
+    page = [("a" * 64, 1, "x", "1.jpg", "JPEG", 10), ("c" * 64, 3, "x", "3.jpg", "JPEG", 30)]
+    renditions = [("a" * 64, 1, "640", "JPEG", 6), ("b" * 64, 2, "640", "JPEG", 7)]
+    renditions += [("c" * 64, 3, "640", "JPEG", 8), ("c" * 64, 3, "1280", "JPEG", 9)]
+    grouped = groupby(renditions, key=itemgetter(0, 1))
+    photos = [photo for _sha, photo in media_scan._photos(page, grouped)]
+    assert [[r.byte_size for r in photo.renditions] for photo in photos] == [[6], [8, 9]]
+
+
+def test_index_drift_of_both_halves_is_reported(app, stocked, runner):
+    """The index is compared in two halves by id, each in its own process: what either
+    finds is reported, a photo missing from the index and an entry of a photo gone."""
+    first, gone = stocked[0][0], stocked[2][0]
+    with app.app_context():
+        search.get_index().submit(remove=[first]).result()
+        session = db.get_session()
+        session.execute(text("DELETE FROM photos WHERE id = :id"), {"id": gone})
+        session.commit()
+    report = json.loads(_check(runner, "--json").output)
+    found = {(p["kind"], p["photo_id"]) for p in report["problems"] if "index" in p["kind"]}
+    assert found == {("index_missing", first), ("index_orphan", gone)}

@@ -430,3 +430,16 @@ def test_a_photos_own_caption_ranks_above_its_albums_title(app):
         search.index_photos([through_album.id, own_caption.id], wait=None)
         hits = search.search(session, "konference", staff=True).hits
         assert [hit.photo.id for hit in hits] == [own_caption.id, through_album.id]
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_check_rebuilds_a_damaged_index_before_comparing(app, gallery):
+    """check reads the index apart from the searcher: a damaged segment is still found and
+    the index rebuilt first, as a search would, not a crash of the check."""
+    fresh = _reopen(app)
+    for path in Path(fresh.config["INDEX_DIR"]).glob("*.seg"):
+        path.write_bytes(b"\x00garbage" * 500)
+    assert _index_problems(fresh.test_cli_runner()) == []
+    fresh.extensions["gallery.search"].close()
+    gc.collect()  # Whoosh leaks file handles on damaged files: collect them here

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +34,9 @@ from gallery.core.storage import LocalStorage
 from gallery.core.tempfiles import age
 from gallery.culling.upkeep import unplaced
 from gallery.ingest.accept import EXTENSIONS
+from gallery.ops.aside import Aside
 from gallery.ops.media_scan import Group, PhotoRow, StoredFile, hash_files, walk
+from gallery.search.documents import EVERY_ID
 from gallery.search.engine import SearchIndex
 from gallery.search.service import Drift, check_index
 
@@ -94,12 +97,21 @@ def check(
     """Compare the store, the rows and the index; `progress` hears of photos as they pass."""
     started = time.monotonic()
     report = Report(verified=verify)
-    Judge(sessions, storage, report, grace).run(progress)
-    report.stats.media_seconds = time.monotonic() - started
-    check_culling(sessions, report)
-    check_counts(sessions, report)
-    if index is not None:
-        check_search_index(sessions, index, report)
+    with ExitStack() as stack:
+        # The index is compared in two halves by id in two child processes while this one
+        # walks the files: all three are Python's work per photo (the files' walk, the
+        # index's fingerprints), so the two cores share it evenly.
+        drifts: list[Aside[Drift]] = []
+        if index is not None:
+            index.ensure_usable()  # rebuilt here if missing, not by each child
+            work = [index_drift(sessions, index, ids) for ids in id_halves(sessions)]
+            drifts = [stack.enter_context(Aside(part)) for part in work]
+        Judge(sessions, storage, report, grace).run(progress)
+        report.stats.media_seconds = time.monotonic() - started
+        check_culling(sessions, report)
+        check_counts(sessions, report)
+        if drifts:
+            report_drift(sessions, sum((d.result() for d in drifts), Drift([], [], [])), report)
     report.stats.seconds = time.monotonic() - started
     return report
 
@@ -284,10 +296,35 @@ def named_by_a_row(
     return False
 
 
-def check_search_index(sessions: sessionmaker[Session], index: SearchIndex, report: Report) -> None:
-    """Photos missing from the index, indexed with old text, or indexed but gone."""
+def id_halves(sessions: sessionmaker[Session]) -> list[range]:
+    """Every photo id in two ranges of about as many photos (ids run about evenly)."""
     with sessions() as session:
-        drift = report.drift = check_index(index, session)
+        low, high = session.execute(select(func.min(Photo.id), func.max(Photo.id))).one()
+    middle = ((low or 0) + (high or 0)) // 2 + 1
+    return [range(EVERY_ID.start, middle), range(middle, EVERY_ID.stop)]
+
+
+def index_drift(
+    sessions: sessionmaker[Session], index: SearchIndex, ids: range
+) -> Callable[[], Drift]:
+    """How the search index differs from the rows of `ids`, as work for a forked process."""
+
+    parent = os.getpid()
+
+    def work() -> Drift:
+        if os.getpid() != parent:  # forked (not run inline, where there is no fork)
+            # The parent's pooled connections stay the parent's: the child opens its own.
+            sessions.kw["bind"].dispose(close=False)
+        with sessions() as session:
+            return check_index(index, session, ids=ids)
+
+    return work
+
+
+def report_drift(sessions: sessionmaker[Session], drift: Drift, report: Report) -> None:
+    """Photos missing from the index, indexed with old text, or indexed but gone."""
+    report.drift = drift
+    with sessions() as session:
         subjects = photo_subjects(session, drift.missing + drift.stale)
     found = (
         ("index_missing", drift.missing, "is not in the search index"),

@@ -6,7 +6,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -15,6 +16,14 @@ from gallery.core import visibility as seeing
 from gallery.core.models import Album, Photo
 
 CHUNK = 500  # photos read per query: bounded memory, few round trips
+FACTS_CHUNK = 5000  # plain rows are light: bigger pages, fewer queries
+# The columns photo_document reads, and no others (the check reads them for every photo).
+PHOTO_FACTS = (
+    "id", "title", "title_en", "caption", "caption_en", "alt_text", "keywords", "credit",
+    "camera_make", "camera_model", "taken_at", "status", "consent", "album_id",
+)  # fmt: skip
+ALBUM_FACTS = ("slug", "title", "place", "visibility", "status", "event_date")
+EVERY_ID = range(2**63 - 1)  # photo ids, as far as SQLite counts
 
 
 def photo_document(photo: Photo) -> dict[str, Any]:
@@ -94,6 +103,38 @@ def load_photos(session: Session, ids: Iterable[int]) -> Iterator[Photo]:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         yield from session.scalars(_with_album(select(Photo).where(Photo.id.in_(chunk))))
+
+
+def photo_facts(session: Session, ids: range = EVERY_ID) -> Iterator[Photo]:
+    """The photos of `ids` in id order as plain rows with what photo_document reads: a
+    million photos as ORM objects take a minute or more, as rows seconds."""
+    photo_columns = [getattr(Photo, name) for name in PHOTO_FACTS]
+    album_columns = [getattr(Album, name).label(f"album_{name}") for name in ALBUM_FACTS]
+    last = ids.start - 1
+    while True:
+        query = (
+            select(*photo_columns, *album_columns)
+            .join(Album, Photo.album_id == Album.id)
+            .where(Photo.id > last, Photo.id < ids.stop)
+            .order_by(Photo.id)
+            .limit(FACTS_CHUNK)
+        )
+        rows = session.execute(query).all()
+        if not rows:
+            return
+        albums: dict[int, SimpleNamespace] = {}
+        for row in rows:
+            album = albums.get(row.album_id)
+            if album is None:
+                album = albums[row.album_id] = _album_facts(row)
+            facts = SimpleNamespace(**{name: row[i] for i, name in enumerate(PHOTO_FACTS)})
+            facts.album = album
+            yield cast(Photo, facts)  # duck-typed: the attributes photo_document reads
+        last = rows[-1].id
+
+
+def _album_facts(row: Any) -> SimpleNamespace:
+    return SimpleNamespace(**{name: getattr(row, f"album_{name}") for name in ALBUM_FACTS})
 
 
 def all_photos(session: Session) -> Iterator[Photo]:

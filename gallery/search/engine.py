@@ -17,13 +17,16 @@ import gc
 import json
 import logging
 import pickle
+import sqlite3
 import struct
+import tempfile
 import threading
 import time
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,13 @@ from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 
 from gallery.core.errors import is_disk_full
-from gallery.search.documents import album_photo_ids, all_photos, load_photos, photo_document
+from gallery.search.documents import (
+    EVERY_ID,
+    album_photo_ids,
+    all_photos,
+    load_photos,
+    photo_document,
+)
 from gallery.search.limits import UNLIMITED, Budget
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import SCHEMA_VERSION, build_schema, whoosh_fields
@@ -88,6 +97,19 @@ class SearchIndex:
         """Open the index, or make it (from the database) if it is missing or outdated."""
         self._index()
         self._await_rebuild(None)
+
+    def ensure_usable(self, wait: float | None = None) -> None:
+        """As ensure(), without opening a usable index here (digests_by_id reads it apart)."""
+        if not (self._usable() and self._readable()):
+            self._index()  # missing, outdated or damaged: made again from the database
+        self._await_rebuild(wait)
+
+    def _readable(self) -> bool:
+        try:
+            FileStorage(str(self.path), supports_mmap=False).open_index().doc_count()
+        except DAMAGE:
+            return False
+        return True
 
     def schema(self) -> Schema:
         """The index's fields, analyzers included (Whoosh would reread them on every call)."""
@@ -309,6 +331,37 @@ class SearchIndex:
         with self.searcher(wait) as cache:
             fields = cache.searcher.all_stored_fields()
             return {int(f["id"]): f.get("digest", "") for f in fields}
+
+    @contextmanager
+    def digests_by_id(
+        self, wait: float | None = 0.0, ids: range = EVERY_ID
+    ) -> Iterator[Iterator[tuple[int, str]]]:
+        """stored_digests of `ids` as a stream in id order, in bounded memory: Whoosh keeps them in
+        the order they were written, so they are sorted through a temporary SQLite file.
+        A bare reader of plain file reads, not the searcher: its facts for ranking and its
+        memory-mapped segments (resident once read) would cost memory per photo."""
+        self.ensure_usable(wait)
+        unmapped = FileStorage(str(self.path), supports_mmap=False).open_index()
+        with (
+            unmapped.reader() as reader,
+            tempfile.TemporaryDirectory(prefix="gallery-digests-") as folder,
+            closing(sqlite3.connect(Path(folder, "digests.sqlite3"))) as sorter,
+        ):
+            sorter.executescript(DIGEST_SORTER)
+            stored = ((int(f["id"]), f.get("digest", "")) for f in reader.all_stored_fields())
+            fields = (field for field in stored if field[0] in ids)
+            while batch := list(islice(fields, 10_000)):
+                sorter.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?)", batch)
+            yield iter(sorter.execute("SELECT id, digest FROM digests ORDER BY id"))
+
+
+# A scratch file: nothing to keep if the machine stops, and a small cache (8 MB).
+DIGEST_SORTER = """
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+PRAGMA cache_size = -8000;
+CREATE TABLE digests (id INTEGER PRIMARY KEY, digest TEXT NOT NULL);
+"""
 
 
 def release_damaged() -> None:
