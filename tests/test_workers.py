@@ -55,6 +55,15 @@ def test_runaway_worker_is_stopped_at_the_time_limit(pool, make_jpeg):
     _still_works(pool, make_jpeg)
 
 
+def test_a_pool_that_sat_idle_has_not_stalled(pool, caplog):
+    """The first file after a quiet spell longer than the stall limit is waited for, not
+    taken for a stall (which restarted the pool and sent uploads 70 s apart)."""
+    pool._last_progress = time.monotonic() - 10 * (pool.timeout + STALL_GRACE)  # idle
+    running = pool._pool.schedule(time.sleep, (2.5,))  # longer than one wait of _wait
+    assert pool.result(running) is None
+    assert "stalled" not in caplog.text
+
+
 def test_memory_cap_refuses_a_hog(pool, make_jpeg):
     with pytest.raises(Rejected) as caught:
         pool.result(pool._pool.schedule(_allocate, (2 * 1024**3,)))

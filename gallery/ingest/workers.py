@@ -163,15 +163,19 @@ class WorkerPool:
 
         A worker killed while it holds pebble's channel lock leaves the other workers
         waiting on that lock forever and no file's time limit ever starts: seen when a
-        decode worker was killed with SIGKILL in the middle of an import.
+        decode worker was killed with SIGKILL in the middle of an import. The clock starts
+        at the last file back or at this wait, whichever is later: a pool that sat idle
+        has not stalled (it cried wolf on the first file after a quiet while).
         """
+        waiting_since = time.monotonic()
         while True:
             try:
                 return future.result(timeout=1.0)
             except FutureTimeout:
                 if future.done():
                     raise  # the file's own time limit (pebble reports it the same way)
-                if time.monotonic() - self._last_progress > self.timeout + STALL_GRACE:
+                quiet = time.monotonic() - max(self._last_progress, waiting_since)
+                if quiet > self.timeout + STALL_GRACE:
                     log.warning("the decode pool stalled (a worker died holding its lock)")
                     self._restart()
                     raise BrokenProcessPool("stalled") from None
