@@ -20,6 +20,16 @@ if databases.on_postgres():
     databases.use_for_default_urls()
 
 
+def pytest_configure(config):
+    # A few tests build an app and never dispose of its engine (SQLite keeps quiet about
+    # it); psycopg warns when the garbage collector closes such a connection, in whatever
+    # test runs then.
+    if databases.on_postgres():
+        config.addinivalue_line(
+            "filterwarnings", "ignore:.*deleted while still open:ResourceWarning"
+        )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _postgres_session():
     """On PostgreSQL (GALLERY_TEST_DATABASE), drop what the session made on the server."""
