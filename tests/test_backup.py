@@ -31,7 +31,9 @@ from tests.helpers.apps import migrated_app
 from tests.helpers.images import write_images
 from tests.helpers.servers import gallery, serving
 
-SQLITE_FILE = pytest.mark.sqlite_only("a backup copies the SQLite file; it refuses PostgreSQL")
+# A backup copies the SQLite file, a restore puts one back; both refuse PostgreSQL, which
+# test_a_database_other_than_sqlite_is_refused checks on the SQLite run.
+pytestmark = pytest.mark.sqlite_only("backup and restore copy the SQLite file")
 
 SIZE = (320, 240)  # of the photos imported: small, and quick to render
 
@@ -211,7 +213,6 @@ def test_restore_refuses_a_snapshot_from_a_newer_gallery(backup_dir, tmp_path):
 # --- incremental backups, pruning, problems in the data directory -------------------------
 
 
-@SQLITE_FILE
 def test_a_second_backup_copies_only_new_originals(app, runner, tmp_path):
     made = tmp_path / "made"
     ok(runner, "import", "--album", "day", *write_images(made, [SIZE] * 4))
@@ -234,7 +235,6 @@ def test_a_second_backup_copies_only_new_originals(app, runner, tmp_path):
             assert len(db.get_session().scalars(select(Photo)).all()) == 4
 
 
-@SQLITE_FILE
 def test_keep_prunes_old_snapshots_and_the_originals_only_they_use(app, runner, tmp_path):
     ok(runner, "import", "--album", "day", *write_images(tmp_path / "made", [SIZE] * 3))
     dest = tmp_path / "backup"
@@ -270,7 +270,6 @@ class TrashEmptiedMidway(LocalStorage):
         return super().original_path(sha256, ext)
 
 
-@SQLITE_FILE
 def test_the_trash_emptied_during_a_backup_makes_a_fresh_snapshot(app, runner, tmp_path):
     ok(runner, "import", "--album", "day", *write_images(tmp_path / "made", [SIZE] * 3))
     storage = app.extensions["gallery.storage"]
@@ -291,7 +290,6 @@ def test_the_trash_emptied_during_a_backup_makes_a_fresh_snapshot(app, runner, t
     assert_consistent(BackupDir(dest), manifest)
 
 
-@SQLITE_FILE
 def test_an_original_missing_from_the_data_directory_fails_the_backup(app, runner, tmp_path):
     ok(runner, "import", "--album", "day", *write_images(tmp_path / "made", [SIZE] * 2))
     storage = app.extensions["gallery.storage"]

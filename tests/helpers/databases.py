@@ -39,6 +39,13 @@ def url_for(data_dir: str | Path) -> str:
         return _by_data_dir[key]
 
 
+def database_url(data_dir: str | Path) -> str:
+    """The URL of the database a test's `data_dir` uses by default, on either engine."""
+    if SERVER:
+        return url_for(data_dir)
+    return f"sqlite:///{Path(data_dir).resolve() / 'gallery.sqlite3'}"
+
+
 def subprocess_env(data_dir: str | Path) -> dict[str, str]:
     """What a `gallery --data DATA_DIR` subprocess needs in its environment to use the same
     database as this process (nothing on SQLite)."""
