@@ -28,13 +28,15 @@ def on_postgres() -> bool:
     return bool(SERVER)
 
 
-def url_for(data_dir: str | Path) -> str:
-    """The URL of the database that belongs to `data_dir`, created on first use."""
+def url_for(data_dir: str | Path, migrated: bool = True) -> str:
+    """The URL of the database that belongs to `data_dir`, created on first use (empty,
+    with `migrated=False`)."""
     key = Path(data_dir).resolve()
     with _lock:
         if key not in _by_data_dir:
             name = f"gallery_{WORKER}_{next(_names)}"
-            _admin().execute(f'CREATE DATABASE "{name}" TEMPLATE "{_template()}"')
+            copied = f' TEMPLATE "{_template()}"' if migrated else ""
+            _admin().execute(f'CREATE DATABASE "{name}"{copied}')
             _by_data_dir[key] = _url(name)
         return _by_data_dir[key]
 
