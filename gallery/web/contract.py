@@ -45,6 +45,15 @@ from gallery.core.messages import N_, Message
 MAX_ID = 2**31 - 1
 
 
+def form_id(text: str) -> int:
+    """An id from a form field, for `request.form.get(name, type=form_id)`: one that cannot
+    be an id (past MAX_ID, below 1, not a number) reads as absent."""
+    number = int(text)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(text)
+    return number
+
+
 def _whole(value: object) -> object:
     # JSON (and its Schema) knows numbers: 7.0 is the integer 7; 7.5 and "7" stay refused.
     return int(value) if isinstance(value, float) and value.is_integer() else value
