@@ -17,7 +17,9 @@ import threading
 from pathlib import Path
 
 SERVER = os.environ.get("GALLERY_TEST_DATABASE", "")
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# Names of this process's own: a second run on the same server, or one that died and left
+# its databases behind, never meets them.
+PREFIX = f"gallery_{os.getpid()}"
 
 _lock = threading.Lock()
 _names = itertools.count(1)
@@ -34,7 +36,7 @@ def url_for(data_dir: str | Path, migrated: bool = True) -> str:
     key = Path(data_dir).resolve()
     with _lock:
         if key not in _by_data_dir:
-            name = f"gallery_{WORKER}_{next(_names)}"
+            name = f"{PREFIX}_{next(_names)}"
             copied = f' TEMPLATE "{_template()}"' if migrated else ""
             _admin().execute(f'CREATE DATABASE "{name}"{copied}')
             _by_data_dir[key] = _url(name)
@@ -111,8 +113,7 @@ def _template() -> str:
     """A database with every migration applied, made once a session (one per xdist worker)."""
     from gallery.core import db
 
-    name = f"gallery_template_{WORKER}"
-    _admin().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    name = f"{PREFIX}_template"
     _admin().execute(f'CREATE DATABASE "{name}"')
     engine = db.make_engine(_url(name))
     db.migrate(engine)
