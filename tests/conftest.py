@@ -12,9 +12,39 @@ import pytest
 
 from gallery.accounts import users as user_accounts
 from gallery.config import load_config
-from tests.helpers import images, servers
+from tests.helpers import databases, images, servers
 from tests.helpers.apps import migrated_app
 from tests.helpers.cli import invoke
+
+if databases.on_postgres():
+    databases.use_for_default_urls()
+
+
+def pytest_configure(config):
+    # A few tests build an app and never dispose of its engine (SQLite keeps quiet about
+    # it); psycopg warns when the garbage collector closes such a connection, in whatever
+    # test runs then.
+    if databases.on_postgres():
+        config.addinivalue_line(
+            "filterwarnings", "ignore:.*deleted while still open:ResourceWarning"
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_session():
+    """On PostgreSQL (GALLERY_TEST_DATABASE), drop what the session made on the server."""
+    yield
+    if databases.on_postgres():
+        databases.drop_all()
+
+
+@pytest.fixture(autouse=True)
+def _postgres_databases():
+    """On PostgreSQL, drop the databases this test's data directories got when it ends."""
+    made_before = databases.made_count()
+    yield
+    if databases.on_postgres():
+        databases.drop_made_after(made_before)
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +112,14 @@ def browser():
 
 
 def pytest_collection_modifyitems(items):
-    """Every test that drives Chromium is marked `browser`: -m "not browser" leaves them all out."""
+    """Every test that drives Chromium is marked `browser`: -m "not browser" leaves them all out.
+    On PostgreSQL, the tests marked `sqlite_only` are skipped with their reason."""
+    if databases.on_postgres():
+        for item in items:
+            marker = item.get_closest_marker("sqlite_only")
+            if marker is not None:
+                reason = marker.args[0] if marker.args else "tests SQLite itself"
+                item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
     unmarked = [
         item.nodeid
         for item in items

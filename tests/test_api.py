@@ -10,6 +10,7 @@ import zipfile
 import pytest
 
 from gallery.ingest.accept import Intake
+from gallery.web.contract import form_id
 from tests.helpers.upload_client import multipart
 
 
@@ -242,6 +243,13 @@ def test_anonymous_callers_are_refused(client, method, path):
 def test_ids_that_name_nothing_are_a_json_404(api, method, path, body):
     response = api(method, path, json=body)
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_a_form_id_past_an_id_reads_as_absent():
+    assert form_id("7") == 7
+    for text in (str(2**31), "0", "-1", "x"):
+        with pytest.raises(ValueError):
+            form_id(text)
 
 
 @pytest.mark.parametrize(

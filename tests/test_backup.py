@@ -31,6 +31,10 @@ from tests.helpers.apps import migrated_app
 from tests.helpers.images import write_images
 from tests.helpers.servers import gallery, serving
 
+# A backup copies the SQLite file, a restore puts one back; both refuse PostgreSQL, which
+# test_a_database_other_than_sqlite_is_refused checks on the SQLite run.
+pytestmark = pytest.mark.sqlite_only("backup and restore copy the SQLite file")
+
 SIZE = (320, 240)  # of the photos imported: small, and quick to render
 
 # Every table that holds what people made; renditions are rebuilt, so compared apart.

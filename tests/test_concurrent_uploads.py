@@ -45,3 +45,22 @@ def test_many_at_once_and_the_same_file_at_once(server, make_jpeg):
     listed = [json.loads(line) for line in lines]
     assert sorted(p["number"] for p in listed) == list(range(1, 26))
     assert len({p["sha256"] for p in listed}) == 25
+
+
+def test_two_servers_number_one_album_without_clashes(server, make_jpeg):
+    """Two servers of one data directory upload into one album at once. On PostgreSQL they
+    answered 500 (uq_photo_album_number), until its writers too took turns (core/db.py)."""
+    url, token, data = server
+    gallery(data, "albums", "create", "pair")
+    files = [make_jpeg(f"t{n}.jpg", size=(600, 400), seed=200 + n) for n in range(24)]
+    with serving(data, env={"GALLERY_WORKERS": "2"}) as second:
+
+        def upload(n: int) -> int:
+            payload = files[n].read_bytes()
+            return token_upload((url, second)[n % 2], token, payload, files[n].name, "pair").status
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(upload, range(24)))
+    assert statuses == [201] * 24, statuses
+    lines = gallery(data, "photos", "--album", "pair", "--json").splitlines()
+    assert sorted(json.loads(line)["number"] for line in lines) == list(range(1, 25))

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gallery.config import PROJECT_ROOT, SETTINGS, load_config, settings_table
+
+SQLITE_DEFAULT = pytest.mark.sqlite_only("the default database is gallery.sqlite3 in DATA_DIR")
 
 
 def test_every_setting_has_help_and_is_in_the_readme():
@@ -13,6 +17,7 @@ def test_every_setting_has_help_and_is_in_the_readme():
     assert settings_table() in readme, "README settings table is stale: paste settings_table()"
 
 
+@SQLITE_DEFAULT
 def test_environment_overrides_defaults(monkeypatch, tmp_path):
     monkeypatch.setenv("GALLERY_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("GALLERY_MAX_PIXELS", "1234")

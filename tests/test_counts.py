@@ -9,7 +9,7 @@ import io
 from datetime import date
 
 import pytest
-from sqlalchemy import case, delete, func, select, text, update
+from sqlalchemy import case, delete, extract, func, select, text, update
 
 from gallery.core import counts
 from gallery.core.models import Album, ListedYear, Photo
@@ -29,7 +29,7 @@ def fresh(session) -> tuple[dict, dict]:
     photos = {album: (public, live) for album, public, live in session.execute(per_album)}
     albums = {album.id: photos.get(album.id, (0, 0)) for album in session.scalars(select(Album))}
     listed = func.coalesce(Album.event_date, func.date(Album.created_at))
-    year = func.strftime("%Y", listed)
+    year = extract("year", listed)  # SQLite's strftime, PostgreSQL's EXTRACT
     per_year = (
         select(year, func.count())
         .where(Album.visibility == "public", Album.status == "active")

@@ -18,22 +18,23 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import Connection, create_engine
 
 from gallery.ingest.decode import Limits
 from gallery.ingest.renditions import RenditionSpec
 from gallery.ingest.workers import WorkerPool
+from tests.helpers import databases
 from tests.helpers.apps import migrated_app
 from tests.helpers.cli import invoke
 from tests.helpers.images import write_images
@@ -194,8 +195,8 @@ def _files_without_rows(data: Path) -> list[Path]:
 
 
 def _assert_each_once(data: Path, expected: set[str]) -> None:
-    with closing(sqlite3.connect(data / "gallery.sqlite3")) as db:
-        shas = [sha for (sha,) in db.execute("SELECT sha256 FROM photos")]
+    with _database(data) as db:
+        shas = [sha for (sha,) in db.exec_driver_sql("SELECT sha256 FROM photos")]
     assert sorted(shas) == sorted(expected), f"seed {SEED}"
     assert _files_without_rows(data) == []
 
@@ -210,7 +211,7 @@ def _start(data: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
             [*GALLERY, "--data", str(data), *args],
             stdout=out,
             stderr=err,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **databases.subprocess_env(data), **(env or {})},
             start_new_session=True,
         )
 
@@ -282,7 +283,8 @@ def _processes() -> Iterator[tuple[int, tuple[str, int, int]]]:
 
 def _run(data: Path, *args: str) -> subprocess.CompletedProcess:
     command = [*GALLERY, "--data", str(data), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    env = {**os.environ, **databases.subprocess_env(data)}
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
 
 
 def _import(data: Path, folder: Path) -> dict:
@@ -366,13 +368,25 @@ def _temps(data: Path) -> list[Path]:
     return sorted(tmp.glob("tmp-*")) if tmp.is_dir() else []
 
 
+@contextmanager
+def _database(data: Path) -> Iterator[Connection]:
+    """A connection to the data directory's database, whichever engine the run uses."""
+    engine = create_engine(databases.database_url(data))
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
 def _rows(data: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     extensions = {"JPEG": "jpg"}
-    with closing(sqlite3.connect(data / "gallery.sqlite3")) as db:
+    with _database(data) as db:
         photos = [
-            (sha, extensions[fmt]) for sha, fmt in db.execute("SELECT sha256, format FROM photos")
+            (sha, extensions[fmt])
+            for sha, fmt in db.exec_driver_sql("SELECT sha256, format FROM photos")
         ]
-        renditions = db.execute(
+        renditions = db.exec_driver_sql(
             "SELECT p.sha256, r.name FROM renditions r JOIN photos p ON p.id = r.photo_id"
         ).fetchall()
     return photos, renditions

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # uploaders and visitors for ten seconds
+pytestmark = [
+    pytest.mark.slow,  # uploaders and visitors for ten seconds
+    pytest.mark.sqlite_only("bench/loadkit seeds and reads back gallery.sqlite3 itself"),
+]
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from gallery.core.db import make_engine, migrate
 from gallery.core.models import Base
+from tests.helpers import databases
 
 
 def test_migrated_schema_matches_models(tmp_path):
@@ -23,3 +25,18 @@ def test_migrated_schema_matches_models(tmp_path):
         inspect(engine).get_table_names()
     )
     engine.dispose()
+
+
+ON_POSTGRES = "runs on PostgreSQL (GALLERY_TEST_DATABASE)"
+
+
+@pytest.mark.skipif(not databases.on_postgres(), reason=ON_POSTGRES)
+def test_migrated_postgresql_schema_matches_models(tmp_path):
+    """Every migration, from an empty database, on PostgreSQL (where batch mode is off)."""
+    engine = make_engine(databases.url_for(tmp_path, migrated=False))
+    migrate(engine)
+    migrate(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert diff == []

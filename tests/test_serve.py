@@ -37,6 +37,7 @@ def load_server_process():
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("pages are kept by SQLite's data_version; on PostgreSQL none is kept")
 def test_a_server_process_opens_the_visitor_pages_before_serving(photo_id):
     app, frozen = load_server_process()
     kept = {key[1] for key in app.extensions["gallery.pagecache"].items}

@@ -10,9 +10,7 @@ verified; `unverified` claims admin@school.lv unverified; outsider is of another
 
 from __future__ import annotations
 
-import json
 import shutil
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +20,10 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
+from sqlalchemy import create_engine, select
 
+from gallery.core.models import AuditEvent
+from tests.helpers import databases
 from tests.helpers.servers import free_port, gallery, server_errors, serving
 
 pytestmark = pytest.mark.slow  # two servers
@@ -181,9 +182,9 @@ def test_sso_sign_ins_and_refusals_are_in_the_audit_log(site):
     url, data = site
     sso_sign_in(url, "teacher")
     sso_sign_in(url, "outsider")
-    with sqlite3.connect(data / "gallery.sqlite3") as connection:
-        rows = connection.execute("select action, details from audit_events").fetchall()
-    connection.close()
-    actions = [(action, json.loads(details)) for action, details in rows]
+    engine = create_engine(databases.database_url(data))  # SQLite or the run's PostgreSQL
+    with engine.connect() as connection:
+        actions = connection.execute(select(AuditEvent.action, AuditEvent.details)).all()
+    engine.dispose()
     assert ("user.sign_in", "sso") in [(a, d.get("via")) for a, d in actions]
     assert ("user.sso_refused", "domain") in [(a, d.get("reason")) for a, d in actions]

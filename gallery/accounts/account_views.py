@@ -22,6 +22,7 @@ from gallery.core import audit
 from gallery.core.db import get_session
 from gallery.core.errors import InvalidInput
 from gallery.core.models import User
+from gallery.web.contract import form_id
 from gallery.web.i18n import gettext, translate
 
 bp = Blueprint("account", __name__)
@@ -78,7 +79,7 @@ def password() -> Page:
 def sessions_end() -> Response:
     """End one session (`session_id`), or all of them: sign out everywhere."""
     user, db = _me(), get_session()
-    chosen = request.form.get("session_id", type=int)
+    chosen = request.form.get("session_id", type=form_id)
     if chosen is not None:
         if not sessions.end(db, user.id, chosen):
             abort(404)

@@ -25,7 +25,7 @@ from gallery.catalog.albums import SLUG
 from gallery.core import visibility as seeing
 from gallery.core.errors import InvalidInput
 from gallery.core.messages import N_
-from gallery.core.models import Album, Article, ArticlePhoto, Photo, utcnow
+from gallery.core.models import Album, Article, ArticlePhoto, Photo, fitting, utcnow
 from gallery.core.states import ArticleStatus, choices
 
 ARTICLE_FIELDS = ("title", "body", "status", "album")  # what edit_article may change
@@ -66,7 +66,8 @@ def create_article(
         raise InvalidInput(N_("an article with the slug '%(slug)s' already exists"), slug=slug)
     if not title.strip():
         raise InvalidInput(N_("the title must not be empty"))
-    article = Article(slug=slug, title=title.strip(), author=author.strip(), album=album)
+    title = fitting("title", title.strip())
+    article = Article(slug=slug, title=title, author=author.strip(), album=album)
     session.add(article)
     update_body(session, article, body)
     return article
@@ -149,7 +150,7 @@ def edit_article(session: Session, article: Article, changes: Mapping[str, str |
         title = (changes["title"] or "").strip()
         if not title:
             raise InvalidInput(N_("the title must not be empty"))
-        article.title = title
+        article.title = fitting("title", title)
     if "body" in changes:
         update_body(session, article, changes["body"] or "")
     if "status" in changes:

@@ -138,7 +138,9 @@ def articles_by_change(session: Session) -> list[Article]:
 
 def listed_articles(session: Session, *, staff: bool) -> list[Article]:
     """Visitors: published articles, newest first; staff: every article."""
-    query = select(Article).order_by(Article.published_on.desc(), Article.id.desc())
+    # Drafts (no day) last on either engine: PostgreSQL sorts NULL first when descending.
+    newest_first = Article.published_on.desc().nulls_last()
+    query = select(Article).order_by(newest_first, Article.id.desc())
     if not staff:
         query = query.where(Article.status == ArticleStatus.PUBLISHED)
     return list(session.scalars(query))
@@ -152,7 +154,7 @@ def articles_using(
         select(ArticlePhoto.photo_id, Article)
         .join(Article, ArticlePhoto.article_id == Article.id)
         .where(ArticlePhoto.photo_id.in_(photo_ids))
-        .order_by(Article.published_on.desc(), Article.id.desc())
+        .order_by(Article.published_on.desc().nulls_last(), Article.id.desc())
     )
     if published_only:
         query = query.where(Article.status == ArticleStatus.PUBLISHED)

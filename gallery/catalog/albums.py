@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from gallery.core import visibility as seeing
 from gallery.core.errors import InvalidInput
 from gallery.core.messages import N_
-from gallery.core.models import Album, Photo
+from gallery.core.models import Album, Photo, fitting
 from gallery.core.states import Visibility, choices
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
@@ -27,7 +27,7 @@ def create_album(session: Session, slug: str, title: str | None = None, **fields
         raise InvalidInput(text, slug=slug)
     if Album.by_slug(session, slug):
         raise InvalidInput(N_("an album with the slug '%(slug)s' already exists"), slug=slug)
-    album = Album(slug=slug, title=title or slug)
+    album = Album(slug=slug, title=fitting("title", title or slug))
     session.add(album)
     update_album(album, **fields)
     return album
@@ -49,7 +49,7 @@ def update_album(
     if event_date is not None:
         album.event_date = parse_date(event_date) if event_date else None
     if place is not None:
-        album.place = place.strip()
+        album.place = fitting("place", place.strip())
     if description is not None:
         album.description = description.strip()
     if visibility is not None:
@@ -223,4 +223,4 @@ def _required_text(text: str) -> str:
     text = text.strip()
     if not text:
         raise InvalidInput(N_("the title must not be empty"))
-    return text
+    return fitting("title", text)

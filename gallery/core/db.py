@@ -22,7 +22,10 @@ def make_engine(url: str, threads: int = 5) -> Engine:
     """
     pool = {"pool_size": threads, "max_overflow": threads}
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, **pool)
+        engine = create_engine(url, pool_pre_ping=True, **pool)
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "begin", _begin_postgresql)
+        return engine
     engine = create_engine(url, connect_args={"timeout": 30}, **pool)
     event.listen(engine, "connect", _tune_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
@@ -46,6 +49,22 @@ def _begin_sqlite(connection) -> None:
     # under the busy timeout instead. Readers never wait for it in WAL mode.
     writes = connection.get_execution_options().get("writes", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+# Any fixed number: the one advisory lock that PostgreSQL writers take in turn.
+WRITERS_LOCK = 0x6A11E5
+
+
+def _begin_postgresql(connection) -> None:
+    # What BEGIN IMMEDIATE is on SQLite: one writer at a time, across every server of the
+    # database. The app reads and then writes in one transaction (an album's next photo
+    # number, a sign-in's count of failures), which READ COMMITTED alone lets two writers
+    # do at once: both upload into number 5 and one fails (uq_photo_album_number), both
+    # count 4 failures and a sixth guess is checked. Readers never wait for it. The
+    # timeout is SQLite's busy timeout.
+    if connection.get_execution_options().get("writes", False):
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '30s'")
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
 
 
 def sqlite_path(url: str) -> Path | None:

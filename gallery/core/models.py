@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 
+from gallery.core.errors import InvalidInput
+from gallery.core.messages import N_
 from gallery.core.states import ArticleStatus, Consent, Label, Pick, Role, Status, Visibility
 
 
@@ -64,6 +66,17 @@ def _listed_on(context: Any) -> date:
     return row.get("event_date") or (row.get("created_at") or utcnow()).date()
 
 
+TITLE_LENGTH = 300  # an album's or article's title, an album's place
+
+
+def fitting(field: str, text: str, length: int = TITLE_LENGTH) -> str:
+    """`text`, if its column holds it: PostgreSQL refuses a longer one (SQLite would keep it)."""
+    if len(text) > length:
+        too_long = N_("%(field)s is longer than %(max_length)s characters")
+        raise InvalidInput(too_long, field=field, max_length=length)
+    return text
+
+
 class Album(Base):
     __tablename__ = "albums"
     __table_args__ = (
@@ -75,10 +88,10 @@ class Album(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     description: Mapped[str] = mapped_column(Text, default="")
     event_date: Mapped[date | None] = mapped_column(Date)
-    place: Mapped[str] = mapped_column(String(300), default="")
+    place: Mapped[str] = mapped_column(String(TITLE_LENGTH), default="")
     visibility: Mapped[Visibility] = state_column(Visibility, Visibility.DRAFT)
     secret: Mapped[str] = mapped_column(String(64), default=new_secret)  # the unlisted link
     allow_original_download: Mapped[bool] = mapped_column(default=False)
@@ -389,7 +402,7 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(32))
-    object_id: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(120))  # a slug or an id
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
@@ -423,7 +436,7 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     body: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ArticleStatus] = state_column(ArticleStatus, ArticleStatus.DRAFT)
     author: Mapped[str] = mapped_column(String(200), default="")  # a user link comes later

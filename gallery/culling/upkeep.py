@@ -87,7 +87,8 @@ def repair(sessions: sessionmaker[Session], storage: LocalStorage, photo_ids: li
     """Measure, mark (from XMP, where the photo has no marks) and place these photos, each
     in a transaction of its own, in the order they were taken; returns how many."""
     with sessions() as session:
-        query = select(Photo.id).where(Photo.id.in_(photo_ids)).order_by(Photo.taken_at, Photo.id)
+        taken = Photo.taken_at.asc().nulls_first()  # as SQLite sorts NULL, on PostgreSQL too
+        query = select(Photo.id).where(Photo.id.in_(photo_ids)).order_by(taken, Photo.id)
         ordered = list(session.scalars(query))
     done = 0
     for photo_id in ordered:

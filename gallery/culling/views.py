@@ -14,6 +14,7 @@ from gallery.core.errors import InvalidInput
 from gallery.core.media import rendition_url
 from gallery.core.models import Photo
 from gallery.culling import near_duplicates, shortcuts
+from gallery.web.contract import form_id
 from gallery.web.i18n import gettext, translate
 
 bp = Blueprint("culling", __name__, url_prefix="/staff")
@@ -35,8 +36,8 @@ def near_duplicates_page() -> str:
 @require_role("staff")
 def dismiss() -> Response:
     session = get_session()
-    photo_id = request.form.get("photo_id", type=int)
-    duplicate_of = request.form.get("duplicate_of", type=int)
+    photo_id = request.form.get("photo_id", type=form_id)
+    duplicate_of = request.form.get("duplicate_of", type=form_id)
     if photo_id is None or duplicate_of is None:
         abort(400)
     if not near_duplicates.dismiss(session, photo_id, duplicate_of):

@@ -22,6 +22,7 @@ photo) stays the domain's to check; `documented` shows such a rule in the schema
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar, get_type_hints
@@ -39,7 +40,18 @@ from pydantic import (
 from gallery.core.errors import InvalidInput, NotFound
 from gallery.core.messages import N_, Message
 
-MAX_ID = 2**63 - 1  # a database id is a signed 64-bit integer
+# A database id is an INTEGER column: 32 bits on PostgreSQL (SQLite's would hold 64, but
+# the schema is one for both). A larger id names nothing: 404, not the database's error.
+MAX_ID = 2**31 - 1
+
+
+def form_id(text: str) -> int:
+    """An id from a form field, for `request.form.get(name, type=form_id)`: one that cannot
+    be an id (past MAX_ID, below 1, not a number) reads as absent."""
+    number = int(text)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(text)
+    return number
 
 
 def _whole(value: object) -> object:
@@ -149,9 +161,20 @@ def parse_body(model: type[M]) -> M:
     if not request.is_json:
         raise InvalidInput(JSON_OBJECT)
     try:
-        return model.model_validate_json(request.get_data())
+        return model.model_validate_json(_without_nul(request.get_data()))
     except ValidationError as exc:
         raise InvalidInput(describe(exc)) from None
+
+
+# JSON carries NUL only as the escape \u0000 (a bare control character is invalid JSON);
+# one preceded by an odd number of backslashes is the text "\u0000" instead.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _without_nul(body: bytes) -> bytes:
+    # PostgreSQL's text cannot hold NUL (SQLite's can): every text of a body drops it, as a
+    # photo's texts drop the other control characters, so a body means the same on both.
+    return _NUL_ESCAPE.sub(rb"\1", body)
 
 
 def parse_query(model: type[M]) -> M:

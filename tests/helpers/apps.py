@@ -40,7 +40,8 @@ def _migrated_database() -> Path:
 
     folder = Path(tempfile.mkdtemp(prefix="gallery-schema-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    app = create_app({"DATA_DIR": str(folder), "TESTING": True})
+    url = f"sqlite:///{folder / 'gallery.sqlite3'}"  # SQLite even on a PostgreSQL run
+    app = create_app({"DATA_DIR": str(folder), "DATABASE_URL": url, "TESTING": True})
     with app.app_context():
         db.migrate(db.get_engine())
     app.extensions["gallery.engine"].dispose()  # the last connection folds the WAL back in

@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.helpers import databases
+
 CHROMIUM = "/usr/bin/chromium"
 
 
 def gallery(data: Path, *args: str, stdin: str | None = None, env: dict | None = None) -> str:
     """Run `gallery --data DATA ARGS...` and return what it printed."""
     command = [sys.executable, "-m", "gallery", "--data", str(data), *args]
+    env = {**databases.subprocess_env(data), **(os.environ if env is None else env)}
     done = subprocess.run(command, input=stdin, capture_output=True, text=True, check=True, env=env)
     return done.stdout
 
@@ -38,7 +41,7 @@ def serving(data: Path, env: dict | None = None) -> Iterator[str]:
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [*command, "--port", str(port)],
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **databases.subprocess_env(data), **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
