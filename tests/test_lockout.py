@@ -40,6 +40,7 @@ def test_a_paused_pair_leaves_the_account_open_from_elsewhere(app, users):
     assert _try(owner, *users["editor"], HOME).status_code == 302
 
 
+@pytest.mark.slow  # many sign-ins, each a scrypt check
 def test_an_address_that_tries_many_accounts_is_paused_at_its_ceiling(app, users):
     app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 12
     client = app.test_client()

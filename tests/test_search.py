@@ -434,6 +434,7 @@ def test_a_photos_own_caption_ranks_above_its_albums_title(app):
 
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.slow  # rebuilds the index
 def test_check_rebuilds_a_damaged_index_before_comparing(app, gallery):
     """check reads the index apart from the searcher: a damaged segment is still found and
     the index rebuilt first, as a search would, not a crash of the check."""

@@ -55,6 +55,7 @@ def test_runaway_worker_is_stopped_at_the_time_limit(pool, make_jpeg):
     _still_works(pool, make_jpeg)
 
 
+@pytest.mark.slow  # waits 2.5 s for a worker
 def test_a_pool_that_sat_idle_has_not_stalled(pool, caplog):
     """The first file after a quiet spell longer than the stall limit is waited for, not
     taken for a stall (which restarted the pool and sent uploads 70 s apart)."""
@@ -145,6 +146,7 @@ def test_import_workers_are_nice_only_beside_a_server_of_the_same_data(app, tmp_
         assert _pool_niceness(config) == 0
 
 
+@pytest.mark.slow  # a real gallery serve
 def test_gallery_serve_marks_its_data_dir_while_it_runs(tmp_path):
     data = tmp_path / "data"
     gallery(data, "init")
