@@ -56,13 +56,15 @@ def test_runaway_worker_is_stopped_at_the_time_limit(pool, make_jpeg):
 
 
 @pytest.mark.slow  # waits 2.5 s for a worker
-def test_a_pool_that_sat_idle_has_not_stalled(pool, caplog):
+def test_a_pool_that_sat_idle_has_not_stalled(pool, make_jpeg, caplog):
     """The first file after a quiet spell longer than the stall limit is waited for, not
     taken for a stall (which restarted the pool and sent uploads 70 s apart)."""
     pool._last_progress = time.monotonic() - 10 * (pool.timeout + STALL_GRACE)  # idle
-    running = pool._pool.schedule(time.sleep, (2.5,))  # longer than one wait of _wait
-    assert pool.result(running) is None
-    assert "stalled" not in caplog.text
+    busy = pool._pool.schedule(time.sleep, (2.5,))  # the one worker, for longer than a wait
+    path = make_jpeg(size=(400, 300))
+    queued = pool.submit(path, "JPEG", RenditionSpec((100,)), Limits())
+    assert pool.result(queued).rendered.width == 400
+    assert busy.done() and "stalled" not in caplog.text
 
 
 def test_memory_cap_refuses_a_hog(pool, make_jpeg):

@@ -13,6 +13,7 @@ import multiprocessing.forkserver
 import os
 import resource
 import signal
+import threading
 import time
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -118,7 +119,10 @@ class WorkerPool:
         self.memory_mb = memory_mb
         self.niceness = niceness
         self._pool = self._new_pool()
-        self._last_progress = time.monotonic()  # when a file last came back from this pool
+        # When a file last came back, or an idle pool was given one: the stall clock.
+        self._last_progress = time.monotonic()
+        self._pending = 0  # files submitted and not yet back
+        self._counting = threading.Lock()  # submit() in request threads, callbacks in pebble's
 
     def _new_pool(self) -> ProcessPool:
         return ProcessPool(
@@ -149,6 +153,10 @@ class WorkerPool:
             # file from now on.
             log.warning("the decode pool broke (a worker died between files); starting anew")
             self._restart()
+        with self._counting:
+            if not self._pending:  # an idle pool has not stalled: its clock starts now
+                self._last_progress = time.monotonic()
+            self._pending += 1
         args = (path, fmt, spec, limits)
         future = self._pool.schedule(process_image, args, timeout=self.timeout)
         future.args = args  # type: ignore[attr-defined]  # to submit again, see result()
@@ -156,26 +164,24 @@ class WorkerPool:
         return future
 
     def _progressed(self, _future: Future) -> None:
-        self._last_progress = time.monotonic()
+        with self._counting:
+            self._pending -= 1
+            self._last_progress = time.monotonic()
 
     def _wait(self, future: Future) -> Processed:
         """The future's result; a pool where nothing finishes for too long is restarted.
 
         A worker killed while it holds pebble's channel lock leaves the other workers
         waiting on that lock forever and no file's time limit ever starts: seen when a
-        decode worker was killed with SIGKILL in the middle of an import. The clock starts
-        at the last file back or at this wait, whichever is later: a pool that sat idle
-        has not stalled (it cried wolf on the first file after a quiet while).
+        decode worker was killed with SIGKILL in the middle of an import.
         """
-        waiting_since = time.monotonic()
         while True:
             try:
                 return future.result(timeout=1.0)
             except FutureTimeout:
                 if future.done():
                     raise  # the file's own time limit (pebble reports it the same way)
-                quiet = time.monotonic() - max(self._last_progress, waiting_since)
-                if quiet > self.timeout + STALL_GRACE:
+                if time.monotonic() - self._last_progress > self.timeout + STALL_GRACE:
                     log.warning("the decode pool stalled (a worker died holding its lock)")
                     self._restart()
                     raise BrokenProcessPool("stalled") from None
