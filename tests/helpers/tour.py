@@ -60,6 +60,8 @@ STOPS = [
     Stop(
         "staff-empty-album", "/staff/albums/tuksais", who="staff", ready="#album-page[data-ready]"
     ),
+    Stop("near-duplicates", "/staff/near-duplicates", who="staff"),
+    Stop("shortcuts", "/staff/shortcuts", who="staff"),
     Stop("forbidden", "/staff/users", who="staff", status=403),
     Stop("editor-articles", "/staff/articles/", who="editor"),
     Stop("editor", "/staff/articles/konference/edit", who="editor", ready="#editor[data-ready]"),
