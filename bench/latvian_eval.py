@@ -63,6 +63,15 @@ STEMMERS: dict[str, Callable[[str], str]] = {}
 LOAD_COSTS: dict[str, tuple[float, float]] = {}  # variant -> (seconds, MB) to get ready
 
 
+class FoldFilter(Filter):
+    """Latin diacritics removed from each token (the app folds inside latvian.LatvianTerms)."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = latvian.fold(token.text)
+            yield token
+
+
 class VariantStemFilter(Filter):
     def __init__(self, variant: str):
         self.variant = variant
@@ -150,7 +159,7 @@ def analyzer(variant: str, before_rev: str):
     return (
         RegexTokenizer(r"\w+")
         | LowercaseFilter()
-        | latvian.FoldFilter()
+        | FoldFilter()
         | StopFilter(latvian.STOP_WORDS, minsize=1)
         | VariantStemFilter(variant)
     )
