@@ -9,7 +9,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from gallery.core import visibility as seeing
@@ -137,17 +137,8 @@ def _album_facts(row: Any) -> SimpleNamespace:
     return SimpleNamespace(**{name: getattr(row, f"album_{name}") for name in ALBUM_FACTS})
 
 
-def all_photos(session: Session) -> Iterator[Photo]:
-    """Every photo, in id order, CHUNK at a time (keyset pages: no OFFSET scans)."""
-    last = 0
-    while True:
-        query = select(Photo).where(Photo.id > last).order_by(Photo.id).limit(CHUNK)
-        photos = list(session.scalars(_with_album(query)))
-        if not photos:
-            return
-        yield from photos
-        session.expunge_all()  # keep memory flat over a million photos
-        last = photos[-1].id
+def photo_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Photo)) or 0
 
 
 def album_photo_ids(session: Session, album_id: int) -> list[int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
 import pickle
 import sqlite3
 import struct
@@ -39,9 +40,10 @@ from gallery.core.errors import is_disk_full
 from gallery.search.documents import (
     EVERY_ID,
     album_photo_ids,
-    all_photos,
     load_photos,
+    photo_count,
     photo_document,
+    photo_facts,
 )
 from gallery.search.limits import UNLIMITED, Budget
 from gallery.search.query import ParsedQuery
@@ -51,6 +53,7 @@ from gallery.search.searching import (
     RawResults,
     SearcherCache,
     SegmentFacts,
+    ValueSpace,
     run,
 )
 from gallery.search.writer import Job, WriterThread
@@ -59,6 +62,8 @@ log = logging.getLogger(__name__)
 
 VERSION_FILE = "gallery-search.json"
 WRITE_LOCK = "MAIN_WRITELOCK"  # the lock file of Whoosh's writers (default index name MAIN)
+REBUILD_MB = 128  # memory for postings per writing process before they spill to disk
+MAX_REBUILD_PROCESSES = 4  # a rebuild's writing processes, at most one per core
 LOCK_PATIENCE = 300.0  # seconds the writer thread waits for another process's writer
 # What a damaged index raises while being read (truncated, overwritten or missing files).
 DAMAGE = (OSError, EOFError, struct.error, pickle.UnpicklingError, zlib.error, index.IndexError)
@@ -66,6 +71,8 @@ DAMAGE = (OSError, EOFError, struct.error, pickle.UnpicklingError, zlib.error, i
 
 class SearchIndex:
     """The index of one data root; `sessions` reads the photos it indexes."""
+
+    parallel_from = 20_000  # photos: a smaller rebuild is quicker in this process alone
 
     def __init__(self, path: str | Path, sessions: sessionmaker[Session], *, analyzer=None):
         self.path = Path(path)
@@ -77,6 +84,7 @@ class SearchIndex:
         self._search_lock = threading.Lock()
         self._cache: SearcherCache | None = None  # this process's searcher and its facts
         self._segments: dict[str, SegmentFacts] = {}  # segment id -> what it holds
+        self._values: dict[str, ValueSpace] = {}  # facet field -> its values' codes
         self._rebuilding: Any = None  # the future of a rebuild started on opening
         self._writer = WriterThread(self._apply)
 
@@ -261,12 +269,26 @@ class SearchIndex:
 
     def _rebuild(self, ix: index.FileIndex) -> None:
         started, count = time.monotonic(), 0
-        writer = self._locked_writer(ix, limitmb=128, mergetype=writing.CLEAR)
-        with writer as w, self.sessions() as session:
-            for photo in all_photos(session):
-                w.add_document(**whoosh_fields(photo_document(photo)))
-                count += 1
+        with self.sessions() as session:
+            options = self._rebuild_options(photo_count(session))
+            with self._locked_writer(ix, mergetype=writing.CLEAR, **options) as w:
+                for photo in photo_facts(session):
+                    w.add_document(**whoosh_fields(photo_document(photo)))
+                    count += 1
         log.info("search index rebuilt: %d photos in %.1f s", count, time.monotonic() - started)
+
+    def _rebuild_options(self, photos: int) -> dict[str, Any]:
+        """The writer for a rebuild: Whoosh's multiprocess one for a large index (each
+        process analyses and writes a segment of its own, kept as it is), else one."""
+        processes = min(os.cpu_count() or 1, MAX_REBUILD_PROCESSES)
+        if photos < self.parallel_from or processes < 2:
+            return {"limitmb": REBUILD_MB}
+        return {
+            "limitmb": REBUILD_MB,  # each process's
+            "procs": processes,
+            "multisegment": True,  # merging the segments would cost a second pass
+            "batchsize": 1000,
+        }
 
     @contextmanager
     def _locked_writer(self, ix: index.FileIndex, mergetype=None, **options) -> Iterator[Any]:
@@ -305,7 +327,7 @@ class SearchIndex:
                 self._close_searcher()
                 searcher = ix.searcher(weighting=CachedBM25F(self._segments))
                 try:
-                    self._cache = SearcherCache(searcher, self._segments)
+                    self._cache = SearcherCache(searcher, self._segments, self._values)
                 except BaseException:
                     searcher.close()
                     raise

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from calendar import monthrange
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from gallery.search.latvian import fold, folding_analyzer, latvian_analyzer
 from gallery.search.query import ParsedQuery
 
 # Bump when the fields or the analysis change: an index of another version is rebuilt,
 # because Whoosh would analyse new queries with the new code against old terms.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # A photo's texts all go into one field, `text`: every query word must be there, and the
 # ranking (BM25) counts it there. A weightier text is written in more than once, so a word
@@ -50,12 +49,12 @@ def build_schema(analyzer: Any = None) -> Schema:
         album=ID(stored=True),  # album slug: album: filter and facet
         visible=ID(),  # "y" when visitors may find the photo
         trashed=ID(),  # "y" for the trash, which staff do not find either
-        digest=ID(stored=True),  # fingerprint of what was indexed: `gallery check`
+        digest=STORED(),  # fingerprint of what was indexed: `gallery check`
         text=TEXT(analyzer=analyzer or latvian_analyzer()),  # every text, for words and phrases
         camera=TEXT(analyzer=folded),  # make and model: camera: filter
         keyword=KEYWORD(commas=True, lowercase=True),  # whole keywords, folded: keyword:
         year=ID(),  # taken, else the album's event: year: filter and facet
-        taken=DATETIME(),  # taken-at: taken: filter
+        taken=KEYWORD(),  # taken-at's year, month and day (2019 2019-12 2019-12-03): taken:
         spell=TEXT(analyzer=folded, phrase=False),  # unstemmed words for "did you mean"
         keyword_facet=KEYWORD(commas=True),  # keywords as written, for facets
         camera_facet=ID(),
@@ -76,7 +75,7 @@ def whoosh_fields(doc: dict[str, Any]) -> dict[str, Any]:
         "camera": doc["camera"],
         "keyword": ",".join(fold(k) for k in keywords),
         "year": doc["year"],
-        "taken": doc["taken"],
+        "taken": taken_terms(doc["taken"]),
         "spell": doc["spell"],
         "keyword_facet": ",".join(keywords),
         "camera_facet": doc["camera"],
@@ -136,15 +135,19 @@ def _taken(_schema: Schema, value: str) -> wq.Query:
     """taken:2019, taken:2019-12 or taken:2019-12-03: that year, month or day."""
     parts = value.split("-")
     try:
-        year = int(parts[0])
-        month = int(parts[1]) if len(parts) > 1 else None
-        day = int(parts[2]) if len(parts) > 2 else None
-        start = datetime(year, month or 1, day or 1)
-        last_day = day or monthrange(year, month or 12)[1]
-        end = datetime(year, month or 12, last_day, 23, 59, 59)
-    except (ValueError, IndexError, OverflowError):  # no such date (taken:99999999999)
+        numbers = [int(part) for part in parts[:3]]
+        date(numbers[0], *(numbers[1:] + [1, 1])[:2])  # no such date: taken:2019-02-30
+    except (ValueError, TypeError, OverflowError):  # taken:99999999999, taken:x
         return wq.NullQuery
-    return wq.DateRange("taken", start, end)
+    return wq.Term("taken", "-".join(f"{n:02d}" if i else str(n) for i, n in enumerate(numbers)))
+
+
+def taken_terms(taken: datetime | None) -> str:
+    """What the taken field holds for a photo: its year, month and day, one term each
+    (three postings; Whoosh's DATETIME field writes eight per photo for its ranges)."""
+    if taken is None:
+        return ""
+    return f"{taken:%Y} {taken:%Y-%m} {taken:%Y-%m-%d}"
 
 
 _FILTERS = {
