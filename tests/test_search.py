@@ -380,11 +380,44 @@ def test_the_fast_lane_ranks_as_whoosh_does(app):
                     mine.pop(docnum, None)
                 # Whoosh's own way: deleted documents filtered out, weights from positions
                 assert mine == dict(sub.postings("text", "konferenc").items_as("weight"))
-            found = matching(cache, term, staff=True).docnums
+            found = matching(cache, term, staff=True)
             mine = [(h.photo_id, round(h.score, 5)) for h in _page(cache, term, found, 1, 50)]
-            theirs = cache.searcher.search(term[0], limit=50, filter=found)
+            theirs = cache.searcher.search(term[0], limit=50, filter=found.docnums())
             expected = [(int(h["id"]), round(h.score, 5)) for h in theirs]
     assert len(cache.leaves) > 1 and len(mine) == 16
+    assert mine == expected
+
+
+def test_several_words_rank_as_whoosh_and_does(app):
+    """Words are ranked over arrays (the sum of each word's BM25); Whoosh's own And query
+    and collector must agree, over two segments with a deletion."""
+    from whoosh import query as wq
+
+    from gallery.search.searching import _page, matching
+
+    captions = [
+        "Konferences dalībnieki zālē",
+        "Konference, konference un dalībnieki",
+        "Dalībnieki, dalībnieki, dalībnieki konferencē ar ļoti garu parakstu par visu",
+        "Konference bez tiem",
+        "Dalībnieki bez tās",
+    ] * 3
+    with app.app_context():
+        session = db.get_session()
+        album = add_album(session, "and")
+        photos = [add_photo(session, album, caption) for caption in captions]
+        session.commit()
+        search.index_photos([p.id for p in photos], wait=None)
+        photos[0].caption = "Konference konference dalībnieki"
+        session.commit()
+        search.index_photos([photos[0].id], wait=None)
+        with search.get_index().searcher() as cache:
+            terms = [wq.Term("text", "konferenc"), wq.Term("text", "dalibniek")]
+            found = matching(cache, terms, staff=True)
+            mine = [(h.photo_id, round(h.score, 5)) for h in _page(cache, terms, found, 1, 50)]
+            theirs = cache.searcher.search(wq.And(terms), limit=50, filter=found.docnums())
+            expected = [(int(h["id"]), round(h.score, 5)) for h in theirs]
+    assert len(cache.leaves) > 1 and found.total == 9
     assert mine == expected
 
 

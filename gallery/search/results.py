@@ -18,12 +18,12 @@ from gallery.search.latvian import fold
 from gallery.search.limits import UNLIMITED, Budget, bound
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import analyzed
+from gallery.search.searching import FACET_VALUES
 
 log = logging.getLogger(__name__)
 
 PER_PAGE = 24
 MAX_PER_PAGE = 100
-FACET_VALUES = 12  # values shown per facet, the most frequent first
 FILTERED_HITS = 2000  # a staff search filtered by culling's marks sifts this many best hits
 
 

@@ -1,21 +1,22 @@
 """Running a query on a Whoosh searcher: the matching set, a ranked page, facets, corrections.
 
-Whoosh is pure Python, so the work per query is kept close to the hits: the set of matching
-photos is built from posting lists with set operations (C speed), which gives the exact
-total and the facet counts; only the requested page is ranked (BM25, block-max skipping).
-What a segment's documents hold (visible ones, their album, year, camera and keywords,
-text lengths) is worked out once per segment and kept while the segment lives, so an edit,
-which adds a small segment, costs the next search only that segment's share.
+Whoosh is pure Python, so the work per query is kept off the hits: Whoosh reads a term's
+posting list once, and from then on a segment keeps it as arrays; matching, ranking (BM25)
+and facet counts are array operations (numpy), whose cost per hit is a few nanoseconds, so
+a word in a third of a million captions costs about what a rare one does. What a segment's
+documents hold (who may find them, their album, year, camera and keywords, text lengths)
+is worked out once per segment and kept while the segment lives, so an edit, which adds a
+small segment, costs the next search only that segment's share. Phrases are matched and
+ranked by Whoosh's own matchers, within the search's budget.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections import OrderedDict
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import islice
 
+import numpy as np
 from whoosh import collectors, scoring
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -28,7 +29,7 @@ from gallery.search.limits import (
     Budget,
     SearchTimeout,
 )
-from gallery.search.postings import best_for_term, deleted, term_postings
+from gallery.search.postings import K1, B, deleted, term_postings
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import (
     FACET_FIELDS,
@@ -39,7 +40,9 @@ from gallery.search.schema import (
 )
 
 CACHE_FROM = 500  # postings: shorter lists are quick to read again
-CACHED_POSTINGS = 1_000_000  # postings kept per segment (8 bytes each)
+CACHED_POSTINGS = 4_000_000  # postings kept per segment (8 bytes each)
+FACET_VALUES = 12  # values a search returns per facet, the most frequent first
+NONE = np.empty(0, dtype=np.uint32)
 
 
 @dataclass(frozen=True)
@@ -59,24 +62,67 @@ class RawResults:
     suggestion: ParsedQuery | None = None
 
 
+class ValueSpace:
+    """The values of one facet field across the index's segments, each with a code for
+    good (values only come: a value no segment holds any more just counts 0)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.values: list[str] = []
+
+    def code(self, value: str) -> int:
+        code = self.codes.get(value)
+        if code is None:
+            code = self.codes[value] = len(self.values)
+            self.values.append(value)
+        return code
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet field of one segment: each (document, value) pair, the value as its code in
+    the field's ValueSpace; `by_doc` each document's one code (-1: none) where a document
+    has at most one value."""
+
+    docs: np.ndarray
+    codes: np.ndarray
+    by_doc: np.ndarray | None
+
+    def counts(self, hits: np.ndarray, size: int, width: int) -> np.ndarray:
+        """How many of the hits have each value (an array of `width`, the space's size)."""
+        if self.by_doc is not None:
+            codes = self.by_doc[hits]
+            codes = codes[codes >= 0]
+        else:  # keywords: one pass over the pairs, whatever the number of hits
+            mask = np.zeros(size, dtype=bool)
+            mask[hits] = True
+            codes = self.codes[mask[self.docs]]
+        return np.bincount(codes, minlength=width)
+
+
 class SegmentFacts:
-    """What one segment's documents hold: visible ones, facet values, text lengths, the
-    postings of common words. Computed on first use and kept across searchers, since a
+    """What one segment's documents hold: who may find them, facet values, text lengths,
+    the postings of common words. Computed on first use and kept across searchers, since a
     segment never changes (an edit adds a new segment and marks the old version deleted)."""
 
-    def __init__(self, searcher: Searcher):
+    def __init__(self, searcher: Searcher, spaces: dict[str, ValueSpace]):
         self.searcher = searcher
-        self._allowed: dict[tuple[str, str], set[int]] = {}
-        self._lengths: list[int] | None = None
-        self._forward: dict[str, list] = {}
-        self._postings: OrderedDict[tuple[str, str], tuple[array, array]] = OrderedDict()
+        self.spaces = spaces  # the index's, shared by its segments
+        self.size = searcher.reader().doc_count_all()
+        self._visible: dict[bool, np.ndarray] = {}  # as written
+        self._allowed: dict[tuple[bool, int], np.ndarray] = {}  # (staff, deleted) -> now
+        self._lengths: np.ndarray | None = None
+        self._facets: dict[str, Facet] = {}
+        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+        self._postings = OrderedDict()
         self._cached = 0
-        self._last: tuple[tuple[str, str], tuple[list[int], list[float]]] | None = None
+        self._last: tuple[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None
 
-    def postings(self, field: str, term: str) -> tuple[Sequence[int], Sequence[float]]:
-        """A term's documents and weights here; long lists are kept (decoding them is most of
-        what a search for a common word costs), up to CACHED_POSTINGS per segment, and the
-        last short one, which a one-word search asks for twice (to match, then to rank)."""
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """A term's documents (ascending) and weights here, deleted ones among them; long
+        lists are kept (reading them is most of what a common word costs), up to
+        CACHED_POSTINGS per segment, and the last short one, which a one-word search asks
+        for twice (to match, then to rank)."""
         key = (field, term)
         if key in self._postings:
             self._postings.move_to_end(key)
@@ -85,15 +131,16 @@ class SegmentFacts:
         if last is not None and last[0] == key:
             return last[1]
         ids, weights = term_postings(self.searcher.reader(), field, term)
+        found = np.array(ids, dtype=np.uint32), np.array(weights, dtype=np.float64)
         if len(ids) >= CACHE_FROM:
-            self._postings[key] = (array("I", ids), array("f", weights))
+            self._postings[key] = found
             self._cached += len(ids)
             while self._cached > CACHED_POSTINGS:
                 _key, (old, _weights) = self._postings.popitem(last=False)
                 self._cached -= len(old)
         else:
-            self._last = key, (ids, weights)
-        return ids, weights
+            self._last = key, found
+        return found
 
     def warm(self) -> None:
         """Work out what every search reads: who may find what, text lengths, facets."""
@@ -101,58 +148,77 @@ class SegmentFacts:
             self.allowed(staff)
         self.lengths()
         for field in FACET_FIELDS.values():
-            self.values_of(field)
+            self.facet(field)
 
-    def lengths(self) -> list[int]:
+    def lengths(self) -> np.ndarray:
         """Document number -> how many terms its `text` has (what BM25 divides by)."""
         if self._lengths is None:
-            reader = self.searcher.reader()
-            length = reader.doc_field_length
-            self._lengths = [length(d, "text", 1) for d in range(reader.doc_count_all())]
+            length = self.searcher.reader().doc_field_length
+            self._lengths = np.fromiter(
+                (length(d, "text", 1) for d in range(self.size)), dtype=np.float64, count=self.size
+            )
         return self._lengths
 
-    def allowed(self, staff: bool) -> set[int]:
-        """The documents a visitor, or staff, may find: visible ones, or all but the trash."""
-        field, value = ("trashed", "n") if staff else ("visible", "y")
-        if (field, value) not in self._allowed:
-            ids = term_postings(self.searcher.reader(), field, value)[0]
-            self._allowed[field, value] = set(ids)
-        return self._allowed[field, value]
+    def allowed(self, staff: bool) -> np.ndarray:
+        """Which documents a visitor, or staff, may find (visible ones, or all but the trash)
+        as a mask, less the ones deleted since the segment was written (an edit deletes a
+        photo's old version: their number grows while the segment lives)."""
+        reader = self.searcher.reader()
+        gone = reader.segment().deleted_count() if reader.has_deletions() else 0
+        key = (staff, gone)
+        if key not in self._allowed:
+            if staff not in self._visible:
+                field, value = ("trashed", "n") if staff else ("visible", "y")
+                mask = np.zeros(self.size, dtype=bool)
+                mask[np.array(term_postings(reader, field, value)[0], dtype=np.int64)] = True
+                self._visible[staff] = mask
+            mask = self._visible[staff].copy()
+            mask[np.array(list(deleted(reader)), dtype=np.int64)] = False
+            self._allowed = {k: v for k, v in self._allowed.items() if k[1] == gone}
+            self._allowed[key] = mask
+        return self._allowed[key]
 
-    def cameras_with(self, words: tuple[str, ...]) -> set[int]:
-        """The documents whose camera has these words side by side (camera:"canon eos"):
-        found among the segment's few cameras, not checked word by word in every photo
-        (a third of them may share a make)."""
-        schema, size = self.searcher.schema, len(words)
-        found: set[int] = set()
-        for camera in set(self.values_of("camera_facet")) - {None}:
-            terms = tuple(analyzed(schema, "camera", camera))
-            if any(terms[at : at + size] == words for at in range(len(terms) - size + 1)):
-                found.update(self.postings("camera_facet", camera)[0])
-        return found
-
-    def values_of(self, field: str) -> list:
-        """Document number -> its value in a facet field (a list of them for keywords)."""
-        if field not in self._forward:
-            reader = self.searcher.reader()
-            many = field == "keyword_facet"
-            forward: list = [[] if many else None for _ in range(reader.doc_count_all())]
+    def facet(self, field: str) -> Facet:
+        """The segment's values of a facet field, read from the posting list of each."""
+        if field not in self._facets:
+            reader, space = self.searcher.reader(), self.spaces.setdefault(field, ValueSpace())
+            docs: list[np.ndarray] = []
+            codes: list[np.ndarray] = []
             if field in reader.indexed_field_names():
                 for term in reader.field_terms(field):
-                    for docnum in term_postings(reader, field, term)[0]:
-                        if many:
-                            forward[docnum].append(term)
-                        else:
-                            forward[docnum] = term
-            self._forward[field] = forward
-        return self._forward[field]
+                    holding = np.array(term_postings(reader, field, term)[0], dtype=np.int64)
+                    docs.append(holding)
+                    codes.append(np.full(len(holding), space.code(term), dtype=np.int64))
+            pairs = np.concatenate(docs) if docs else np.empty(0, dtype=np.int64)
+            coded = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
+            by_doc = None
+            if len(np.unique(pairs)) == len(pairs):  # one value at most per document
+                by_doc = np.full(self.size, -1, dtype=np.int64)
+                by_doc[pairs] = coded
+            self._facets[field] = Facet(pairs, coded, by_doc)
+        return self._facets[field]
+
+    def cameras_with(self, words: tuple[str, ...]) -> np.ndarray:
+        """The documents whose camera has these words side by side (camera:"canon eos"):
+        found among the segment's few cameras, not checked word by word in every photo."""
+        schema, size, facet = self.searcher.schema, len(words), self.facet("camera_facet")
+        values = self.spaces["camera_facet"].values
+        chosen = []
+        for code in np.unique(facet.codes):
+            terms = tuple(analyzed(schema, "camera", values[code]))
+            if any(terms[at : at + size] == words for at in range(len(terms) - size + 1)):
+                chosen.append(code)
+        return np.sort(facet.docs[np.isin(facet.codes, chosen)]).astype(np.uint32)
 
 
 class SearcherCache:
     """One searcher with the facts of each of its segments (reused from earlier searchers)."""
 
-    def __init__(self, searcher: Searcher, known: dict[str, SegmentFacts]):
+    def __init__(
+        self, searcher: Searcher, known: dict[str, SegmentFacts], spaces: dict[str, ValueSpace]
+    ):
         self.searcher = searcher
+        self.spaces = spaces
         subs = searcher.subsearchers or [(searcher, 0)]
         self.leaves: list[tuple[Searcher, int, SegmentFacts]] = []
         for sub, offset in subs:
@@ -162,7 +228,7 @@ class SearcherCache:
             key = segment.segment_id()
             facts = known.get(key)
             if facts is None:
-                facts = SegmentFacts(sub)
+                facts = SegmentFacts(sub, spaces)
                 facts.warm()  # now, so that a search's budget counts only its own work
             else:
                 facts.searcher = sub  # the same segment, opened by this searcher
@@ -190,10 +256,18 @@ class CachedBM25F(scoring.BM25F):
 
 @dataclass
 class Found:
-    """The documents a query matches: global numbers, and each segment's own."""
+    """The documents a query matches, per segment: its facts, its offset, its documents
+    (ascending, each segment's own numbers)."""
 
-    docnums: set[int]
-    by_segment: list[tuple[SegmentFacts, set[int]]]
+    by_segment: list[tuple[SegmentFacts, int, np.ndarray]]
+
+    @property
+    def total(self) -> int:
+        return sum(len(hits) for _facts, _offset, hits in self.by_segment)
+
+    def docnums(self) -> set[int]:
+        """The searcher's numbers of the documents (what Whoosh's collector filters by)."""
+        return {int(d) + offset for _f, offset, hits in self.by_segment for d in hits}
 
 
 def run(
@@ -213,10 +287,11 @@ def run(
     if found is None:
         return RawResults(0, [], {})
     budget.check()
-    hits = _page(cache, parts, found.docnums, page, per_page, budget)
-    facets = {name: _counts(found, field) for name, field in FACET_FIELDS.items()}
-    suggestion = None if found.docnums else _correction(cache, parsed, staff, budget)
-    return RawResults(len(found.docnums), hits, facets, suggestion)
+    hits = _page(cache, parts, found, page, per_page, budget)
+    facets = {name: _counts(cache, found, field) for name, field in FACET_FIELDS.items()}
+    total = found.total
+    suggestion = None if total else _correction(cache, parsed, staff, budget)
+    return RawResults(total, hits, facets, suggestion)
 
 
 def matching(
@@ -225,41 +300,58 @@ def matching(
     """The documents every part matches that the asker may find; None: no query at all."""
     if not parts:
         return None
-    docnums: set[int] = set()
     by_segment = []
     for sub, offset, facts in cache.leaves:
-        sets = sorted((_docs(sub, facts, part, budget) for part in parts), key=len)
-        sets.insert(1, facts.allowed(staff))
-        local = sets[0]
-        for other in sets[1:]:
-            local = local & other
-        by_segment.append((facts, local))
-        docnums.update(local if not offset else (d + offset for d in local))
-    return Found(docnums, by_segment)
+        lists = sorted((_docs(sub, facts, part, budget) for part in parts), key=len)
+        local = lists[0][facts.allowed(staff)[lists[0]]]
+        for other in lists[1:]:
+            local = _within(local, other, facts.size)
+        by_segment.append((facts, offset, local))
+    return Found(by_segment)
+
+
+def _within(docs: np.ndarray, other: np.ndarray, size: int) -> np.ndarray:
+    """The documents of `docs` that are in `other` (both ascending)."""
+    if not len(docs):
+        return docs
+    if len(docs) * 16 < len(other):  # a few documents: look each up
+        at = np.searchsorted(other, docs)
+        at[at == len(other)] = 0
+        return docs[other[at] == docs] if len(other) else docs[:0]
+    mask = np.zeros(size, dtype=bool)
+    mask[other] = True
+    return docs[mask[docs]]
+
+
+def _docs(sub: Searcher, facts: SegmentFacts, part: wq.Query, budget: Budget) -> np.ndarray:
+    """The segment's documents a part matches, ascending (a term's from its posting list; a
+    phrase's checked position by position, within the budget)."""
+    if isinstance(part, wq.Term):
+        return facts.postings(part.fieldname, part.text)[0]
+    if isinstance(part, wq.Phrase) and part.fieldname == "camera":
+        return facts.cameras_with(tuple(part.words))
+    return np.fromiter(budget.watch(part.docs(sub)), dtype=np.uint32)
 
 
 def _page(
     cache: SearcherCache,
-    parts,
-    found: set[int],
+    parts: list[wq.Query],
+    found: Found,
     page: int,
     per_page: int,
     budget: Budget = UNLIMITED,
-) -> list:
+) -> list[RawHit]:
     start, searcher = (page - 1) * per_page, cache.searcher
-    if not found:  # nothing to rank (and in an empty index BM25's idf is log 0)
+    if not found.total:  # nothing to rank (and in an empty index BM25's idf is log 0)
         return []
     if not parts:  # filters only: nothing to rank by, the order of import will do
-        scored = [(0.0, docnum) for docnum in sorted(found)[start : start + per_page]]
-    elif len(parts) == 1 and isinstance(parts[0], wq.Term):  # one word: the fast lane
-        term = parts[0].text
-        leaves = [
-            (offset, facts.postings("text", term), facts.lengths())
-            for _sub, offset, facts in cache.leaves
-        ]
-        scored = best_for_term(searcher, leaves, term, found, start + per_page)[start:]
-    else:
-        collector = searcher.collector(limit=start + per_page, filter=found, terms=False)
+        everything = np.concatenate([hits + offset for _f, offset, hits in found.by_segment])
+        docnums = np.sort(everything.astype(np.int64))[start : start + per_page]
+        scored = [(0.0, int(d)) for d in docnums]
+    elif all(isinstance(part, wq.Term) for part in parts):  # words: BM25 over arrays
+        scored = _best(searcher, [part.text for part in parts], found, start + per_page)[start:]
+    else:  # phrases: Whoosh's matchers say how often each stands in a photo
+        collector = searcher.collector(limit=start + per_page, filter=found.docnums(), terms=False)
         searcher.search_with_collector(ranking_query(parts), BudgetCollector(collector, budget))
         results = collector.results()
         scored = [(hit.score or 0.0, hit.docnum) for hit in results[start : start + per_page]]
@@ -270,17 +362,33 @@ def _page(
     return hits
 
 
-def _docs(sub: Searcher, facts: SegmentFacts, part: wq.Query, budget: Budget) -> set[int]:
-    """The segment's documents a part matches (a term's from its posting list, in one pass;
-    a phrase's checked position by position, within the budget)."""
-    reader = sub.reader()
-    if isinstance(part, wq.Term):
-        found = set(facts.postings(part.fieldname, part.text)[0])
-    elif isinstance(part, wq.Phrase) and part.fieldname == "camera":
-        found = facts.cameras_with(tuple(part.words))
-    else:
-        return set(budget.watch(part.docs(sub)))
-    return found - deleted(reader) if reader.has_deletions() else found
+def _best(
+    searcher: Searcher, terms: list[str], found: Found, limit: int
+) -> list[tuple[float, int]]:
+    """The `limit` found documents where the `text` terms score best (the sum of each
+    term's BM25, as Whoosh's And scores), best first; ties go to the older document, as
+    Whoosh's own collector has it."""
+    idfs = [searcher.idf("text", term) for term in terms]
+    average = searcher.avg_field_length("text") or 1
+    scores, docnums = [], []
+    for facts, offset, hits in found.by_segment:
+        if not len(hits):
+            continue
+        norm = K1 * ((1 - B) + B * facts.lengths()[hits] / average)
+        score = np.zeros(len(hits))
+        for term, idf in zip(terms, idfs, strict=True):
+            ids, weights = facts.postings("text", term)
+            tf = weights[np.searchsorted(ids, hits)]  # every hit holds every term
+            score += idf * (tf * (K1 + 1)) / (tf + norm)
+        scores.append(score)
+        docnums.append(hits.astype(np.int64) + offset)
+    score, docnum = np.concatenate(scores), np.concatenate(docnums)
+    if len(score) > limit:
+        kept = np.argpartition(-score, limit - 1)[:limit]
+        tied = score >= score[kept].min()  # every document tied with the last kept
+        score, docnum = score[tied], docnum[tied]
+    order = np.lexsort((docnum, -score))[:limit]
+    return [(float(score[i]), int(docnum[i])) for i in order]
 
 
 class BudgetCollector(collectors.WrappingCollector):
@@ -296,16 +404,22 @@ class BudgetCollector(collectors.WrappingCollector):
             child.collect(sub_docnum)
 
 
-def _counts(found: Found, field: str) -> dict[str, int]:
-    counts: Counter = Counter()
-    for facts, local in found.by_segment:
-        values = facts.values_of(field)
-        if field == "keyword_facet":
-            counts.update(chain.from_iterable(map(values.__getitem__, local)))
-        else:
-            counts.update(map(values.__getitem__, local))
-    counts.pop(None, None)
-    return dict(counts)
+def _counts(cache: SearcherCache, found: Found, field: str) -> dict[str, int]:
+    """The FACET_VALUES values most found (and any tied with the last), with their counts."""
+    space = cache.spaces.get(field)
+    if space is None or not space.values:
+        return {}
+    width = len(space.values)
+    tally = np.zeros(width, dtype=np.int64)
+    for facts, _offset, hits in found.by_segment:
+        if len(hits):
+            tally += facts.facet(field).counts(hits, facts.size, width)
+    if width > FACET_VALUES:  # only the most found can make the cut
+        least = np.partition(tally, width - FACET_VALUES)[width - FACET_VALUES]
+        chosen = np.flatnonzero(tally >= max(least, 1))
+    else:
+        chosen = np.flatnonzero(tally)
+    return {space.values[code]: int(tally[code]) for code in chosen}
 
 
 def _correction(
@@ -340,7 +454,7 @@ def _correction(
         found = matching(cache, parts, staff, budget)
     except SearchTimeout:  # out of time for the suggestion: the answer goes without one
         return None
-    return corrected if found and found.docnums else None
+    return corrected if found and found.total else None
 
 
 def _nearest(searcher: Searcher, term: str) -> str:
