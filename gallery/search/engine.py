@@ -287,7 +287,7 @@ class SearchIndex:
             "limitmb": REBUILD_MB,  # each process's
             "procs": processes,
             "multisegment": True,  # merging the segments would cost a second pass
-            "batchsize": 1000,
+            "batchsize": max(1, min(1000, photos // (8 * processes))),  # photos a job file holds
         }
 
     @contextmanager
