@@ -1,25 +1,30 @@
 """The album lists' counts kept up to date (gallery/core/counts.py) equal a fresh GROUP BY
 after every kind of change that moves a photo in or out of what visitors or staff see,
-or an album in or out of a year's list: uploads, consent, trash and restore, visibility,
-dates, moves between albums, deletion, bulk statements, the command line."""
+or an album in or out of a year's list or an album list's total: uploads, consent, trash and
+restore, visibility, dates, moves between albums, deletion, bulk statements, the command
+line."""
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
-from sqlalchemy import case, delete, extract, func, select, text, update
+from sqlalchemy import case, delete, extract, func, insert, select, text, update
 
+from gallery.catalog.albums import album_total
 from gallery.core import counts
-from gallery.core.models import Album, ListedYear, Photo
+from gallery.core import visibility as seeing
+from gallery.core.models import Album, AlbumTotal, ListedYear, Photo
 from tests.helpers.cli import invoke
 from tests.helpers.images import image_bytes
 from tests.helpers.site_data import add_album, add_photo
 
 
-def fresh(session) -> tuple[dict, dict]:
-    """Each album's (public, live) photos and each year's public albums, grouped anew."""
+def fresh(session) -> tuple[dict, dict, dict]:
+    """Each album's (public, live) photos, each year's public albums and each list's albums
+    (staff's: all but the trash, visitors': the public ones), grouped anew."""
     shown = (Photo.status == "active") & (Photo.consent == "ok")
     per_album = select(
         Photo.album_id,
@@ -35,14 +40,21 @@ def fresh(session) -> tuple[dict, dict]:
         .where(Album.visibility == "public", Album.status == "active")
         .group_by(year)
     )
-    return albums, {int(y): n for y, n in session.execute(per_year)}
+    live = select(func.count()).where(Album.status == "active")
+    listed = live.where(Album.visibility == "public")
+    totals = {"live": session.scalar(live), "listed": session.scalar(listed)}
+    return albums, {int(y): n for y, n in session.execute(per_year)}, totals
 
 
-def kept(session) -> tuple[dict, dict]:
+def kept(session) -> tuple[dict, dict, dict]:
     rows = session.execute(select(Album.id, Album.public_photos, Album.live_photos))
     albums = {album: (public, live) for album, public, live in rows}
     years = {row.year: row.albums for row in session.scalars(select(ListedYear)) if row.albums}
-    return albums, years
+    totals = {
+        "live": album_total(session, seeing.STAFF),
+        "listed": album_total(session, seeing.VISITOR),
+    }
+    return albums, years, totals
 
 
 def assert_counted(app) -> None:
@@ -202,3 +214,70 @@ def test_check_finds_counts_written_around_the_app_and_repair_recounts(app, runn
     assert "counts" in result.output
     invoke(runner, "check", "--quick", "--repair", exit_code=0)
     assert_counted(app)
+
+
+def staff_total(client, token) -> int:
+    """The total the staff album list shows ("N albums")."""
+    response = client.get("/staff/", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    shown = re.search(r'class="meta">(\d+) album', response.get_data(as_text=True))
+    assert shown, "the staff list shows no total"
+    return int(shown.group(1))
+
+
+def test_the_album_lists_totals_follow_albums_made_trashed_restored_and_deleted(
+    app, client, token, api, admin_api
+):
+    assert staff_total(client, token) == 0  # no row yet: none
+    for slug in ("fest", "run", "choir"):
+        api("POST", "/albums", json={"slug": slug, "title": slug.title()})
+    api("PATCH", "/albums/fest", json={"visibility": "public"})
+    assert staff_total(client, token) == 3
+    assert_counted(app)
+    api("DELETE", "/albums/run")  # to the trash: off the staff list
+    api("DELETE", "/albums/fest")  # and off the visitors'
+    assert staff_total(client, token) == 1
+    assert_counted(app)
+    admin_api("POST", "/trash/restore", json={"albums": ["fest"]})
+    assert staff_total(client, token) == 2
+    assert_counted(app)
+    admin_api("POST", "/trash/empty")  # run deleted for good: it had left the list already
+    assert staff_total(client, token) == 2
+    assert_counted(app)
+    with app.extensions["gallery.db.writes"]() as session:
+        session.delete(session.scalar(select(Album).where(Album.slug == "choir")))
+        session.commit()  # deleted while on the list
+    assert staff_total(client, token) == 1
+    assert_counted(app)
+
+
+def test_a_bulk_update_of_albums_recounts_the_totals(app):
+    sessions = app.extensions["gallery.db.writes"]
+    with sessions() as session:
+        for slug in ("one", "two", "three"):
+            add_album(session, slug)
+        session.commit()
+        session.execute(update(Album).where(Album.slug != "one").values(status="trashed"))
+        session.commit()  # no flush event sees the rows: counted afresh before the commit
+        assert (album_total(session, seeing.STAFF), album_total(session, seeing.VISITOR)) == (1, 1)
+    assert_counted(app)
+
+
+def test_check_finds_a_wrong_album_total_and_repair_recounts(app, runner):
+    sessions = app.extensions["gallery.db.writes"]
+    with sessions() as session:
+        add_album(session, "fest", visibility="draft")
+        session.commit()
+    engine = app.extensions["gallery.engine"]
+    with engine.begin() as connection:  # no session: nothing follows it
+        connection.execute(update(AlbumTotal).where(AlbumTotal.name == "live").values(albums=7))
+        connection.execute(delete(AlbumTotal).where(AlbumTotal.name == "listed"))
+        connection.execute(insert(AlbumTotal).values(name="listed", albums=2))
+    with sessions() as session:
+        assert counts.drift(session).totals == ["listed", "live"]
+    result = invoke(runner, "check", "--quick", exit_code=1)
+    assert "album list 'live'" in result.output
+    invoke(runner, "check", "--quick", "--repair", exit_code=0)
+    assert_counted(app)
+    with sessions() as session:
+        assert (album_total(session, seeing.STAFF), album_total(session, seeing.VISITOR)) == (1, 0)

@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from gallery.core import counts
 from gallery.core import visibility as seeing
 from gallery.core.errors import InvalidInput
 from gallery.core.messages import N_
-from gallery.core.models import Album, Photo, fitting
+from gallery.core.models import Album, AlbumTotal, Photo, fitting
 from gallery.core.states import Visibility, choices
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
@@ -131,9 +132,10 @@ def album_page(
 
 
 def album_total(session: Session, viewer: seeing.Viewer) -> int:
-    """How many albums the viewer's list has (counted on the list's index)."""
-    where = seeing.live_albums() if viewer.staff else seeing.listed_albums()
-    return session.scalar(select(func.count()).select_from(Album).where(where)) or 0
+    """How many albums the viewer's list has: the total gallery.core.counts keeps (counting
+    20,000 albums on the list's index took half the staff page)."""
+    name = counts.LIVE if viewer.staff else counts.LISTED
+    return session.scalar(select(AlbumTotal.albums).where(AlbumTotal.name == name)) or 0
 
 
 def staff_covers(session: Session, albums: list[Album]) -> dict[int, Photo]:

@@ -2,12 +2,15 @@
 
 Per album, the photos a visitor sees in it (`albums.public_photos`) and those staff see
 (`albums.live_photos`: all but the trash); per year, the public albums listed under it
-(`listed_years`). Counting them per page grouped every photo of the albums shown, and per
-API list every photo there is: a million rows for `/api/v1/albums`.
+(`listed_years`); per album list, how many albums it has (`album_totals`: "live" staff's,
+every album but the trash, "listed" visitors'). Counting them per page grouped every photo
+of the albums shown, and per API list every photo there is: a million rows for
+`/api/v1/albums`; the staff list's total alone cost half its page at 20,000 albums.
 
 Every flush of every session is looked at, as withdrawals.py and search/sync.py do: a photo
 added, deleted, or changed in album, state or consent moves its album's counts; an album
-added, deleted, or changed in visibility, state or date moves its year's. Whether a row
+added, deleted, or changed in visibility, state or date moves its year's and its lists'
+totals. Whether a row
 counted before and after is gallery.core.visibility's rule, applied to its old and new
 values. The moves go into the same transaction as `n = n + delta`, so writers taking
 turns never lose one another's. A bulk UPDATE, DELETE or INSERT of photos or albums
@@ -37,22 +40,26 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    literal_column,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, aliased
 
 from gallery.core import visibility as seeing
-from gallery.core.models import Album, ListedYear, Photo
+from gallery.core.models import Album, AlbumTotal, ListedYear, Photo
 
 PHOTO_FIELDS = ("album_id", "status", "consent")
 ALBUM_FIELDS = ("visibility", "status", "listed_on", "event_date")
 COUNTED_TABLES = frozenset({"photos", "albums"})
 _RECOUNT = "gallery.counts.recount"
+LIVE, LISTED = "live", "listed"  # the album lists' totals: staff's, visitors'
 
 _ALBUMS = cast(Table, Album.__table__)
 _YEARS = cast(Table, ListedYear.__table__)
+_TOTALS = cast(Table, AlbumTotal.__table__)
 _MOVE_PHOTOS = (
     update(_ALBUMS)
     .where(_ALBUMS.c.id == bindparam("album"))
@@ -76,17 +83,25 @@ def watch() -> None:
 
 
 def _after_flush(session: Session, _context: object) -> None:
-    photos: Counter[tuple[int, str]] = Counter()
-    years: Counter[int] = Counter()
+    moves = _Moves(Counter(), Counter(), Counter())
     for obj in _counted(session.new):
-        _move(obj, photos, years, _values(obj, new=True), 1)
+        _move(obj, moves, _values(obj, new=True), 1)
     for obj in _counted(session.deleted):
-        _move(obj, photos, years, _values(obj, new=False), -1)
+        _move(obj, moves, _values(obj, new=False), -1)
     for obj in _counted(session.dirty):
         if _changed(obj, PHOTO_FIELDS if isinstance(obj, Photo) else ALBUM_FIELDS):
-            _move(obj, photos, years, _values(obj, new=False), -1)
-            _move(obj, photos, years, _values(obj, new=True), 1)
-    _write(session, photos, years)
+            _move(obj, moves, _values(obj, new=False), -1)
+            _move(obj, moves, _values(obj, new=True), 1)
+    _write(session, moves)
+
+
+@dataclass(frozen=True)
+class _Moves:
+    """What one flush moves: (album, "public"/"live") photos, years' and lists' albums."""
+
+    photos: Counter[tuple[int, str]]
+    years: Counter[int]
+    totals: Counter[str]
 
 
 def _counted(objects: Iterable[object]) -> list[Photo | Album]:
@@ -107,14 +122,19 @@ def _values(obj: object, *, new: bool) -> SimpleNamespace:
     return SimpleNamespace(**values)
 
 
-def _move(obj: object, photos: Counter, years: Counter, row: SimpleNamespace, sign: int) -> None:
+def _move(obj: object, moves: _Moves, row: SimpleNamespace, sign: int) -> None:
     # The rule takes rows; the old values stand in for one (the fields it reads).
     if isinstance(obj, Photo):
         photo = cast(Photo, row)
-        photos[row.album_id, "public"] += sign * seeing.shown_in_album(photo, seeing.VISITOR)
-        photos[row.album_id, "live"] += sign * seeing.shown_in_album(photo, seeing.STAFF)
-    elif isinstance(obj, Album) and seeing.is_listed(cast(Album, row)) and row.listed_on:
-        years[row.listed_on.year] += sign
+        moves.photos[row.album_id, "public"] += sign * seeing.shown_in_album(photo, seeing.VISITOR)
+        moves.photos[row.album_id, "live"] += sign * seeing.shown_in_album(photo, seeing.STAFF)
+    elif isinstance(obj, Album):
+        album = cast(Album, row)
+        moves.totals[LIVE] += sign * seeing.is_live(album)
+        if seeing.is_listed(album):
+            moves.totals[LISTED] += sign
+            if row.listed_on:
+                moves.years[row.listed_on.year] += sign
 
 
 def _changed(obj: object, names: tuple[str, ...]) -> bool:
@@ -122,26 +142,32 @@ def _changed(obj: object, names: tuple[str, ...]) -> bool:
     return any(attrs[name].history.has_changes() for name in names)
 
 
-def _write(session: Session, photos: Counter, years: Counter) -> None:
+def _write(session: Session, moves: _Moves) -> None:
+    photos, years, totals = moves.photos, moves.years, moves.totals
     albums = {album for album, _kind in photos}
-    moves = [
+    rows = [
         {"album": album, "public": photos[album, "public"], "live": photos[album, "live"]}
         for album in sorted(albums)
         if photos[album, "public"] or photos[album, "live"]
     ]
     connection = session.connection()
-    if moves:
-        connection.execute(_MOVE_PHOTOS, moves)
+    if rows:
+        connection.execute(_MOVE_PHOTOS, rows)
+    dialect = connection.dialect.name
     for year, delta in sorted(years.items()):
         if delta:
-            connection.execute(_add_year(connection.dialect.name, year, delta))
+            connection.execute(_add_albums(dialect, _YEARS, "year", year, delta))
+    for name, delta in sorted(totals.items()):
+        if delta:
+            connection.execute(_add_albums(dialect, _TOTALS, "name", name, delta))
 
 
-def _add_year(dialect: str, year: int, delta: int) -> Executable:
-    """`listed_years[year] += delta`, the row made if the year has none yet."""
-    upsert = (postgresql if dialect == "postgresql" else sqlite).insert(_YEARS)
-    return upsert.values(year=year, albums=delta).on_conflict_do_update(
-        index_elements=[_YEARS.c.year], set_={"albums": _YEARS.c.albums + delta}
+def _add_albums(dialect: str, table: Table, key: str, value: object, delta: int) -> Executable:
+    """`table[value].albums += delta` (`listed_years` by year, `album_totals` by list), the
+    row made if it has none yet."""
+    upsert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return upsert.values({key: value, "albums": delta}).on_conflict_do_update(
+        index_elements=[table.c[key]], set_={"albums": table.c.albums + delta}
     )
 
 
@@ -190,9 +216,22 @@ def _fresh_years() -> Any:
     )
 
 
+def _fresh_totals() -> Any:
+    """Each album list's albums: (name, albums) rows, staff's and visitors'."""
+    lists = ((LIVE, seeing.live_albums()), (LISTED, seeing.listed_albums()))
+    return union_all(
+        *(
+            select(literal_column(f"'{name}'").label("name"), func.count().label("albums"))
+            .select_from(Album)
+            .where(where)
+            for name, where in lists
+        )
+    )
+
+
 def recount(session: Session) -> None:
-    """Count every album's photos and every year's albums afresh (and every album's listed
-    day), in the session's transaction."""
+    """Count every album's photos, every year's albums and every list's albums afresh (and
+    every album's listed day), in the session's transaction."""
     public, live = _fresh_counts()
     connection = session.connection()
     connection.execute(
@@ -200,6 +239,8 @@ def recount(session: Session) -> None:
     )
     connection.execute(delete(_YEARS))
     connection.execute(insert(_YEARS).from_select(["year", "albums"], _fresh_years()))
+    connection.execute(delete(_TOTALS))
+    connection.execute(insert(_TOTALS).from_select(["name", "albums"], _fresh_totals()))
 
 
 @dataclass(frozen=True)
@@ -208,10 +249,11 @@ class Drift:
 
     albums: list[int]  # ids of albums whose photo counts or listed day are wrong
     years: list[int]  # years whose album count is wrong
+    totals: list[str]  # album lists ("live", "listed") whose total is wrong
 
     @property
     def ok(self) -> bool:
-        return not (self.albums or self.years)
+        return not (self.albums or self.years or self.totals)
 
 
 def drift(session: Session) -> Drift:
@@ -232,4 +274,8 @@ def drift(session: Session) -> Drift:
     years = {year: albums for year, albums in session.execute(_fresh_years())}
     stored = {row.year: row.albums for row in session.scalars(select(ListedYear))}
     bad_years = [y for y in sorted(set(years) | set(stored)) if years.get(y, 0) != stored.get(y, 0)]
-    return Drift(wrong, bad_years)
+    totals = {name: albums for name, albums in session.execute(_fresh_totals())}
+    kept_totals = {row.name: row.albums for row in session.scalars(select(AlbumTotal))}
+    names = sorted(set(totals) | set(kept_totals))
+    bad_totals = [n for n in names if totals.get(n, 0) != kept_totals.get(n, 0)]
+    return Drift(wrong, bad_years, bad_totals)

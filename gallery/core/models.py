@@ -429,6 +429,17 @@ class ListedYear(Base):
     albums: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class AlbumTotal(Base):
+    """How many albums an album list has: "live" the staff's (every album but the trash),
+    "listed" the visitors' (public and not in the trash), kept up to date by
+    gallery.core.counts; a list without a row has none."""
+
+    __tablename__ = "album_totals"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    albums: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Article(Base):
     """A news article: text with rows of photo labels, and what each label shows."""
 

@@ -69,8 +69,13 @@ def listed_albums() -> ColumnElement[bool]:
     return and_(Album.visibility == Visibility.PUBLIC, Album.status == Status.ACTIVE)
 
 
+def is_live(album: Album) -> bool:
+    """Listed for staff (the staff album list): every album but the trash."""
+    return album.status == Status.ACTIVE
+
+
 def live_albums() -> ColumnElement[bool]:
-    """Albums staff see: every one but the trash."""
+    """`is_live` as SQL: albums staff see, every one but the trash."""
     return Album.status == Status.ACTIVE
 
 

@@ -363,6 +363,9 @@ def check_counts(sessions: sessionmaker[Session], report: Report) -> None:
     for year in found.years:
         message = "kept count of its public albums differs from the albums (counts)"
         report.problems.append(Problem("counts", f"year {year}", message))
+    for name in found.totals:
+        message = "kept total of its albums differs from the albums (counts)"
+        report.problems.append(Problem("counts", f"album list {name!r}", message))
 
 
 def photo_subjects(session: Session, ids: list[int], chunk: int = 500) -> dict[int, str]:
