@@ -9,7 +9,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Select, func, literal, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from gallery.core import visibility as seeing
@@ -115,7 +115,7 @@ def photo_facts(session: Session, ids: range = EVERY_ID) -> Iterator[Photo]:
         query = (
             select(*photo_columns, *album_columns)
             .join(Album, Photo.album_id == Album.id)
-            .where(Photo.id > last, Photo.id < ids.stop)
+            .where(Photo.id > last, Photo.id < literal(ids.stop, BigInteger))  # 2^63 on PG too
             .order_by(Photo.id)
             .limit(FACTS_CHUNK)
         )
