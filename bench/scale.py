@@ -179,10 +179,32 @@ def search(data: Path, index: str, queries: int) -> dict:
         warm = (time.perf_counter() - started, time.thread_time() - cpu0)
         row = synthetic.time_queries(index_, session, texts[:queries], time.thread_time)
         row.update(_search_pages(app, texts[:queries]))
+        row.update(_common_words(index_, session))
         row["ensure_s"], row["warm_up_s"], row["warm_up_cpu_s"] = built, *warm
         index_.close()
     row["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return row
+
+
+COMMON = ("pasākums", "foto")  # in every album's title, in every credit: every photo
+
+
+def _common_words(index_, session) -> dict:
+    """The whole search for words every photo holds (the median of 5 after a first that
+    reads the posting list): what facets and ranking cost when the hits are all photos."""
+    from gallery.search.query import parse_query
+    from gallery.search.results import run_search
+
+    out = {}
+    for word in COMMON:
+        times, total = [], 0
+        for n in range(6):
+            cpu0 = time.thread_time()
+            total = run_search(index_, session, parse_query(word)).total
+            if n:
+                times.append((time.thread_time() - cpu0) * 1000)
+        out[f"common_{word}"] = (total, statistics.median(times))
+    return out
 
 
 def _search_pages(app, texts: list[str]) -> dict:
@@ -316,6 +338,14 @@ ROWS = {
             "{:.1f} / {:.1f}",
         ),
         ("search: median hits", lambda r: r["hits_median"], "{:,.0f}"),
+        *[
+            (
+                f"search for '{word}': hits / whole search (CPU ms)",
+                lambda r, w=word: r[f"common_{w}"],
+                "{:,} / {:.1f}",
+            )
+            for word in COMMON
+        ],
         (
             "search: index opened and 20 queries, first after start (s, CPU)",
             lambda r: r["warm_up_cpu_s"],

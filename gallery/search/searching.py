@@ -131,7 +131,7 @@ class SegmentFacts:
         if last is not None and last[0] == key:
             return last[1]
         ids, weights = term_postings(self.searcher.reader(), field, term)
-        found = np.array(ids, dtype=np.uint32), np.array(weights, dtype=np.float64)
+        found = np.array(ids, dtype=np.uint32), np.array(weights, dtype=np.float32)
         if len(ids) >= CACHE_FROM:
             self._postings[key] = found
             self._cached += len(ids)
@@ -378,7 +378,7 @@ def _best(
         score = np.zeros(len(hits))
         for term, idf in zip(terms, idfs, strict=True):
             ids, weights = facts.postings("text", term)
-            tf = weights[np.searchsorted(ids, hits)]  # every hit holds every term
+            tf = weights[np.searchsorted(ids, hits)].astype(np.float64)  # every hit holds each
             score += idf * (tf * (K1 + 1)) / (tf + norm)
         scores.append(score)
         docnums.append(hits.astype(np.int64) + offset)
