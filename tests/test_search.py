@@ -196,6 +196,42 @@ def test_a_rebuild_on_every_core_finds_what_one_process_does(app, gallery):
     assert (alone[1], together[1]) == (1, cores)
 
 
+def test_a_large_segments_kept_arrays_answer_as_whoosh_does(app, gallery):
+    """A large segment's common lists, lengths and facets are written beside it once
+    (heads.py) and read from there: the same hits, scores, totals and facets as read
+    through Whoosh; the next rebuild's clean-up takes them away with their segment."""
+    queries = ["konference", "konference taken:2019-12", "keyword:macibas", "camera:canon"]
+
+    def answers(index: SearchIndex) -> list:
+        session = db.get_session()
+        found = []
+        for text in queries:
+            results = run_search(index, session, parse_query(text), staff=True)
+            hits = sorted((hit.photo_id, round(hit.score, 5)) for hit in results.hits)
+            facets = {
+                name: [(v.value, v.count) for v in values]
+                for name, values in results.facets.items()
+            }
+            found.append((results.total, hits, facets))
+        return found
+
+    with app.app_context():
+        index = search.get_index()
+        index.rebuild().result()  # one segment, as the next rebuild makes
+        through_whoosh = answers(index)
+        index.heads_from, index.head_terms_from = 1, 1  # every segment, every term
+        index.rebuild().result()
+        written = {p.name.split(".")[0] for p in index.path.glob("*.heads_index.json")}
+        with index.searcher() as cache:
+            assert [facts.heads is not None for _s, _o, facts in cache.leaves] == [True]
+        from_arrays = answers(index)
+        index.rebuild().result()  # a new segment: the old one's arrays go with it
+        again = {p.name.split(".")[0] for p in index.path.glob("*.heads_index.json")}
+    assert from_arrays == through_whoosh and through_whoosh[0][0] == 6  # staff's
+    assert len(written) == len(again) == 1 and written != again
+    assert len(list(index.path.glob("*.heads_*"))) == 4 + 2 * 4  # 3 arrays, index, 4 facets
+
+
 def test_did_you_mean_uses_only_what_visitors_may_see(client, gallery):
     body = client.get("/api/v1/search?q=konferenze").json
     assert (body["total"], body["suggestion"]) == (0, "konference")

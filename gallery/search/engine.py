@@ -45,9 +45,10 @@ from gallery.search.documents import (
     photo_document,
     photo_facts,
 )
+from gallery.search.heads import HEAD_FROM, SEGMENT_FROM, load_heads, write_heads
 from gallery.search.limits import UNLIMITED, Budget
 from gallery.search.query import ParsedQuery
-from gallery.search.schema import SCHEMA_VERSION, build_schema, whoosh_fields
+from gallery.search.schema import FACET_FIELDS, SCHEMA_VERSION, build_schema, whoosh_fields
 from gallery.search.searching import (
     CachedBM25F,
     RawResults,
@@ -73,6 +74,8 @@ class SearchIndex:
     """The index of one data root; `sessions` reads the photos it indexes."""
 
     parallel_from = 20_000  # photos: a smaller rebuild is quicker in this process alone
+    heads_from = SEGMENT_FROM  # documents: a segment this large gets its arrays (heads.py)
+    head_terms_from = HEAD_FROM  # documents: a term this common has its list kept there
 
     def __init__(self, path: str | Path, sessions: sessionmaker[Session], *, analyzer=None):
         self.path = Path(path)
@@ -86,6 +89,7 @@ class SearchIndex:
         self._segments: dict[str, SegmentFacts] = {}  # segment id -> what it holds
         self._values: dict[str, ValueSpace] = {}  # facet field -> its values' codes
         self._rebuilding: Any = None  # the future of a rebuild started on opening
+        self._heads_thread: threading.Thread | None = None
         self._writer = WriterThread(self._apply)
 
     # Opening ---------------------------------------------------------------------
@@ -102,9 +106,11 @@ class SearchIndex:
         return self._index().latest_generation()
 
     def ensure(self) -> None:
-        """Open the index, or make it (from the database) if it is missing or outdated."""
+        """Open the index, or make it (from the database) if it is missing or outdated, and
+        write its large segments' arrays if they have none (heads.py)."""
         self._index()
         self._await_rebuild(None)
+        self._write_heads()
 
     def ensure_usable(self, wait: float | None = None) -> None:
         """As ensure(), without opening a usable index here (digests_by_id reads it apart)."""
@@ -275,7 +281,43 @@ class SearchIndex:
                 for photo in photo_facts(session):
                     w.add_document(**whoosh_fields(photo_document(photo)))
                     count += 1
+        self._write_heads()  # before anyone searches the new segments: they start fast
         log.info("search index rebuilt: %d photos in %.1f s", count, time.monotonic() - started)
+
+    def _write_heads(self) -> None:
+        """Write the arrays of each large segment that has none (heads.py), through a reader
+        of its own (a searcher's readers are not for two threads)."""
+        ix = FileStorage(str(self.path)).open_index()
+        with ix.reader() as reader:
+            for leaf, _offset in reader.leaf_readers():
+                segment = leaf.segment()
+                if segment is None or leaf.doc_count_all() < self.heads_from:
+                    continue
+                key = segment.segment_id()
+                facets = list(FACET_FIELDS.values())
+                found = load_heads(self.path, key) or write_heads(
+                    self.path, key, leaf, facets, self.head_terms_from
+                )
+                facts = self._segments.get(key)
+                if facts is not None and found is not None:
+                    facts.heads = found  # the next searches read them
+
+    def _write_heads_later(self) -> None:
+        """_write_heads in a thread of its own (one at a time): a large segment opened
+        without its arrays (made by a merge, or by an older version) gets them meanwhile."""
+        with self._open_lock:
+            if self._heads_thread is not None and self._heads_thread.is_alive():
+                return
+            self._heads_thread = threading.Thread(
+                target=self._write_heads_logged, name="gallery-search-heads", daemon=True
+            )
+            self._heads_thread.start()
+
+    def _write_heads_logged(self) -> None:
+        try:
+            self._write_heads()
+        except Exception:  # searches go on reading through Whoosh
+            log.exception("could not write the search index's arrays")
 
     def _rebuild_options(self, photos: int) -> dict[str, Any]:
         """The writer for a rebuild: Whoosh's multiprocess one for a large index (each
@@ -327,10 +369,14 @@ class SearchIndex:
                 self._close_searcher()
                 searcher = ix.searcher(weighting=CachedBM25F(self._segments))
                 try:
-                    self._cache = SearcherCache(searcher, self._segments, self._values)
+                    self._cache = SearcherCache(
+                        searcher, self._segments, self._values, self.path, self.heads_from
+                    )
                 except BaseException:
                     searcher.close()
                     raise
+                if self._cache.missing_heads():
+                    self._write_heads_later()
             yield self._cache
 
     def search(

@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 from whoosh import collectors, scoring
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from gallery.search.heads import SEGMENT_FROM, Heads, facet_pairs, load_heads
 from gallery.search.limits import (
     MAX_CANDIDATES,
     MAX_CORRECTED,
@@ -105,10 +107,13 @@ class SegmentFacts:
     the postings of common words. Computed on first use and kept across searchers, since a
     segment never changes (an edit adds a new segment and marks the old version deleted)."""
 
-    def __init__(self, searcher: Searcher, spaces: dict[str, ValueSpace]):
+    def __init__(
+        self, searcher: Searcher, spaces: dict[str, ValueSpace], heads: Heads | None = None
+    ):
         self.searcher = searcher
         self.spaces = spaces  # the index's, shared by its segments
         self.size = searcher.reader().doc_count_all()
+        self.heads = heads  # its common lists, lengths and facets as arrays, once written
         self._visible: dict[bool, np.ndarray] = {}  # as written
         self._allowed: dict[tuple[bool, int], np.ndarray] = {}  # (staff, deleted) -> now
         self._lengths: np.ndarray | None = None
@@ -130,6 +135,9 @@ class SegmentFacts:
         last = self._last  # read once: another thread may set it meanwhile
         if last is not None and last[0] == key:
             return last[1]
+        kept = self.heads.postings(field, term) if self.heads is not None else None
+        if kept is not None:
+            return kept
         ids, weights = term_postings(self.searcher.reader(), field, term)
         found = np.array(ids, dtype=np.uint32), np.array(weights, dtype=np.float32)
         if len(ids) >= CACHE_FROM:
@@ -152,6 +160,8 @@ class SegmentFacts:
 
     def lengths(self) -> np.ndarray:
         """Document number -> how many terms its `text` has (what BM25 divides by)."""
+        if self._lengths is None and self.heads is not None:
+            self._lengths = self.heads.lengths
         if self._lengths is None:
             length = self.searcher.reader().doc_field_length
             self._lengths = np.fromiter(
@@ -170,7 +180,7 @@ class SegmentFacts:
             if staff not in self._visible:
                 field, value = ("trashed", "n") if staff else ("visible", "y")
                 mask = np.zeros(self.size, dtype=bool)
-                mask[np.array(term_postings(reader, field, value)[0], dtype=np.int64)] = True
+                mask[self.postings(field, value)[0]] = True
                 self._visible[staff] = mask
             mask = self._visible[staff].copy()
             mask[np.array(list(deleted(reader)), dtype=np.int64)] = False
@@ -181,21 +191,15 @@ class SegmentFacts:
     def facet(self, field: str) -> Facet:
         """The segment's values of a facet field, read from the posting list of each."""
         if field not in self._facets:
-            reader, space = self.searcher.reader(), self.spaces.setdefault(field, ValueSpace())
-            docs: list[np.ndarray] = []
-            codes: list[np.ndarray] = []
-            if field in reader.indexed_field_names():
-                for term in reader.field_terms(field):
-                    holding = np.array(term_postings(reader, field, term)[0], dtype=np.int64)
-                    docs.append(holding)
-                    codes.append(np.full(len(holding), space.code(term), dtype=np.int64))
-            pairs = np.concatenate(docs) if docs else np.empty(0, dtype=np.int64)
-            coded = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
+            space = self.spaces.setdefault(field, ValueSpace())
+            kept = self.heads.facets.get(field) if self.heads is not None else None
+            values, pairs, local = kept or facet_pairs(self.searcher.reader(), field)
+            codes = np.array([space.code(value) for value in values], dtype=np.int64)[local]
             by_doc = None
             if len(np.unique(pairs)) == len(pairs):  # one value at most per document
                 by_doc = np.full(self.size, -1, dtype=np.int64)
-                by_doc[pairs] = coded
-            self._facets[field] = Facet(pairs, coded, by_doc)
+                by_doc[pairs] = codes
+            self._facets[field] = Facet(pairs, codes, by_doc)
         return self._facets[field]
 
     def cameras_with(self, words: tuple[str, ...]) -> np.ndarray:
@@ -212,10 +216,16 @@ class SegmentFacts:
 
 
 class SearcherCache:
-    """One searcher with the facts of each of its segments (reused from earlier searchers)."""
+    """One searcher with the facts of each of its segments (reused from earlier searchers);
+    a large segment's facts start from its kept arrays (heads.py) when it has them."""
 
     def __init__(
-        self, searcher: Searcher, known: dict[str, SegmentFacts], spaces: dict[str, ValueSpace]
+        self,
+        searcher: Searcher,
+        known: dict[str, SegmentFacts],
+        spaces: dict[str, ValueSpace],
+        folder: Path,
+        heads_from: int = SEGMENT_FROM,
     ):
         self.searcher = searcher
         self.spaces = spaces
@@ -228,13 +238,23 @@ class SearcherCache:
             key = segment.segment_id()
             facts = known.get(key)
             if facts is None:
-                facts = SegmentFacts(sub, spaces)
+                large = sub.reader().doc_count_all() >= heads_from
+                facts = SegmentFacts(sub, spaces, load_heads(folder, key) if large else None)
                 facts.warm()  # now, so that a search's budget counts only its own work
             else:
                 facts.searcher = sub  # the same segment, opened by this searcher
             self.leaves.append((sub, offset, facts))
         known.clear()
         known.update((sub.reader().segment().segment_id(), f) for sub, _o, f in self.leaves)
+        self.heads_from = heads_from
+
+    def missing_heads(self) -> list[str]:
+        """The large segments whose arrays are not written yet."""
+        return [
+            sub.reader().segment().segment_id()
+            for sub, _offset, facts in self.leaves
+            if facts.heads is None and facts.size >= self.heads_from
+        ]
 
 
 class CachedBM25F(scoring.BM25F):
