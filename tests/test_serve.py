@@ -9,6 +9,7 @@ import pytest
 
 from gallery import create_app
 from gallery.web.serve import GalleryServer, options
+from tests.helpers import databases
 from tests.helpers.apps import migrated_app
 from tests.helpers.site_data import add_album, add_photo
 
@@ -37,7 +38,6 @@ def load_server_process():
 
 
 @pytest.mark.slow
-@pytest.mark.sqlite_only("pages are kept by SQLite's data_version; on PostgreSQL none is kept")
 def test_a_server_process_opens_the_visitor_pages_before_serving(photo_id):
     app, frozen = load_server_process()
     kept = {key[1] for key in app.extensions["gallery.pagecache"].items}
@@ -49,5 +49,9 @@ def test_a_server_process_opens_the_visitor_pages_before_serving(photo_id):
 
 def test_a_server_process_without_a_schema_still_starts(tmp_path, monkeypatch):
     monkeypatch.setenv("GALLERY_DATA_DIR", str(tmp_path / "empty"))
+    if databases.on_postgres():  # its database would be a migrated copy
+        url = databases.url_for(tmp_path / "empty", migrated=False)
+        monkeypatch.setenv("GALLERY_DATABASE_URL", url)
     app, _frozen = load_server_process()
+    app.extensions["gallery.engine"].dispose()  # and the kept pages' connections with it
     assert app.extensions["gallery.pagecache"].items == {}

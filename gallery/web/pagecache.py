@@ -15,8 +15,18 @@ upload burst, when photos commit many times a second, a page is built once per g
 instead of once per commit. The count of withdrawals (gallery/withdrawals.py), which a
 commit that may hide anything moves in its own transaction, ends every page made before it
 at once: a withdrawn consent or an album made private never comes out of the cache.
-One PRAGMA per request, and a query only when it moved. With another database
-(PostgreSQL) there is no such counter and nothing is kept.
+One PRAGMA per request, and a query only when it moved.
+
+PostgreSQL has no such counter; its snapshot (`pg_current_snapshot()`: the oldest writer
+still running, one past the newest finished, the writers running between them) stands in
+for it. Every writing transaction that ends, committed or not, on any machine sharing the
+database, changes that text, and it never comes back to an earlier one; a reader takes no
+transaction id and moves nothing. The snapshot and the count of withdrawals are read in one
+query, one round trip per request, so the count is as new as the snapshot. A page made
+while a writer was still running is kept under a snapshot that writer leaves when it ends,
+so what it committed shows within the grace, as on SQLite. Transaction ids belong to the
+whole server, so writes to other databases on it end the "nothing changed" of kept pages
+too: they are made again once a grace, no more often.
 """
 
 from __future__ import annotations
@@ -28,9 +38,10 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from flask import Flask, current_app, g, request
+from sqlalchemy import Engine, create_engine, event
 
 from gallery.core.db import sqlite_path
 from gallery.web.i18n import current_language
@@ -43,11 +54,19 @@ class Version:
     """Which committed state of the database a page was made from, as far as it matters."""
 
     withdrawals: int  # commits that may have hidden something, ever
-    generation: int  # commits of any kind this process has seen, in its own numbering
+    generation: int | str  # commits of any kind: SQLite's in this process's numbering,
+    # PostgreSQL's as the snapshot's text
 
 
-class DataVersion:
-    """The newest committed state of the database this process has seen.
+class DataVersion(Protocol):
+    def current(self) -> Version | None:
+        """The newest committed state a new snapshot will see at least; None while nothing
+        may be kept (no schema yet)."""
+        ...
+
+
+class SQLiteVersion:
+    """The newest committed state of a SQLite database this process has seen.
 
     Each request thread reads `PRAGMA data_version` on a connection of its own (opened on
     its first look, when the database exists), so threads never queue for one connection.
@@ -61,6 +80,7 @@ class DataVersion:
         self._path = path
         self._local = threading.local()
         self._newest = Version(0, 0)
+        self._generation = 0
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         weakref.finalize(self, _close_all, self._connections)  # an app (in tests) goes away
@@ -80,22 +100,81 @@ class DataVersion:
             local.seen = seen
             withdrawals = self._withdrawals(local.connection)  # read after: as new or newer
             with self._lock:
-                self._newest = Version(
-                    max(withdrawals, self._newest.withdrawals), self._newest.generation + 1
-                )
+                self._generation += 1
+                self._newest = Version(max(withdrawals, self._newest.withdrawals), self._generation)
         return self._newest
 
     def _withdrawals(self, connection: sqlite3.Connection) -> int:
         try:
             row = connection.execute("SELECT count FROM visitor_withdrawals").fetchone()
         except sqlite3.OperationalError:  # not migrated yet: every change may withdraw
-            return self._newest.generation + 1
+            return self._generation + 1
         return row[0] if row else 0
 
 
 def _close_all(connections: list[sqlite3.Connection]) -> None:
     for connection in connections:
         connection.close()
+
+
+class PostgresVersion:
+    """The newest committed state of a PostgreSQL database, from any machine that shares it.
+
+    Each look is one query on a connection of a small pool of its own (the app's engine's
+    URL and driver, in autocommit): no transaction to begin or end, no ping before it (the
+    app's pool pings each connection it lends, a second round trip), and only as many
+    connections as looks at once, which take a fraction of a millisecond. A connection that
+    broke (the server restarted) is let go with the rest of the pool and the look tried
+    once more.
+    """
+
+    QUERY = "SELECT pg_current_snapshot()::text, (SELECT count FROM visitor_withdrawals)"
+
+    def __init__(self, engine: Engine, threads: int = 5) -> None:
+        self._engine = create_engine(
+            engine.url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=threads,
+            max_overflow=0,
+            pool_reset_on_return=None,  # nothing to roll back in autocommit
+        )
+        self._errors = self._engine.dialect.loaded_dbapi
+        own = self._engine
+        weakref.finalize(self, own.dispose)  # an app (in tests) goes away
+        event.listen(engine, "engine_disposed", lambda _engine: own.dispose())  # or its engine
+
+    def current(self) -> Version | None:
+        try:
+            return self._look()
+        except (self._errors.OperationalError, self._errors.InterfaceError):
+            self._engine.dispose()  # the others went with it, most likely
+            return self._look()
+
+    def _look(self) -> Version | None:
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self.QUERY)
+            except self._errors.ProgrammingError:  # not migrated yet: keep nothing
+                return None
+            ((snapshot, withdrawals),) = cursor.fetchall()  # one row, always
+            cursor.close()
+        except Exception:
+            connection.invalidate()
+            raise
+        finally:
+            connection.close()  # back to the pool (after invalidate: a new one next time)
+        return Version(withdrawals or 0, snapshot)
+
+
+def data_version(engine: Engine, threads: int = 5) -> DataVersion | None:
+    """How kept pages learn what was committed, for the engine's database; None (nothing
+    is kept) for a database in memory or one of neither kind."""
+    if engine.dialect.name == "postgresql":
+        return PostgresVersion(engine, threads)
+    database = sqlite_path(engine.url.render_as_string(hide_password=False))
+    return SQLiteVersion(str(database)) if database is not None else None
 
 
 @dataclass(frozen=True)
@@ -129,6 +208,8 @@ class Kept:
             return make()
         # Read before `make` opens its snapshot, so what it reads is at least this new.
         now = self.version.current()
+        if now is None:
+            return make()
         with self.lock:
             kept = self.items.get(key)
             if kept is not None and self._serves(kept, now):
@@ -157,10 +238,9 @@ class Kept:
 
 
 def init_app(app: Flask) -> None:
-    database = sqlite_path(app.config["DATABASE_URL"])
-    version = DataVersion(str(database)) if database is not None else None
     budget = app.config["VISITOR_CACHE_MB"] * 1024 * 1024
     grace = app.config["VISITOR_CACHE_GRACE"]
+    version = data_version(app.extensions["gallery.engine"], app.config["SERVE_THREADS"])
     app.extensions["gallery.pagecache"] = Kept(version, budget, grace)
     app.extensions["gallery.pagecache.media"] = Kept(version, budget // 16, grace)  # small values
 
