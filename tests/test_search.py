@@ -543,3 +543,21 @@ def test_check_rebuilds_a_damaged_index_before_comparing(app, gallery):
     assert _index_problems(fresh.test_cli_runner()) == []
     fresh.extensions["gallery.search"].close()
     gc.collect()  # Whoosh leaks file handles on damaged files: collect them here
+
+
+def test_the_best_of_many_scores_are_found_through_the_best_of_each_run():
+    """_top keeps every document that may be among the best, ties included, whether it
+    partitions all the scores or only the runs whose best reach the floor."""
+    import numpy as np
+
+    from gallery.search.searching import _top
+
+    rng = np.random.default_rng(19)
+    for size, limit in ((50, 10), (300_000, 24), (300_000, 1), (410_000, 60)):
+        score = np.round(rng.gamma(2.0, 1.0, size), 2)  # rounded: many ties
+        docnum = np.arange(size) + 7
+        kept_score, kept_docnum = _top(score, docnum, limit)
+        order = np.lexsort((kept_docnum, -kept_score))[:limit]
+        expected = np.lexsort((docnum, -score))[:limit]
+        assert list(kept_docnum[order]) == list(docnum[expected])
+        assert len(kept_score) < max(size // 100, limit * 4)  # it did not keep everything

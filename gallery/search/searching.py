@@ -44,6 +44,7 @@ from gallery.search.schema import (
 CACHE_FROM = 500  # postings: shorter lists are quick to read again
 CACHED_POSTINGS = 4_000_000  # postings kept per segment (8 bytes each)
 FACET_VALUES = 12  # values a search returns per facet, the most frequent first
+CHUNK = 1024  # scores per run whose best is taken first (_top)
 NONE = np.empty(0, dtype=np.uint32)
 
 
@@ -117,7 +118,10 @@ class SegmentFacts:
         self._visible: dict[bool, np.ndarray] = {}  # as written
         self._allowed: dict[tuple[bool, int], np.ndarray] = {}  # (staff, deleted) -> now
         self._lengths: np.ndarray | None = None
+        self._norms: tuple[float, np.ndarray] | None = None
         self._facets: dict[str, Facet] = {}
+        self._everything_kept: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
+        self._allowed_list: tuple[np.ndarray, np.ndarray] | None = None
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
         self._postings = OrderedDict()
         self._cached = 0
@@ -169,6 +173,13 @@ class SegmentFacts:
             )
         return self._lengths
 
+    def norms(self, average: float) -> np.ndarray:
+        """Each document's BM25 length norm, K1 * (1 - B + B * length / average length)
+        (kept for the index's current average)."""
+        if self._norms is None or self._norms[0] != average:
+            self._norms = (average, K1 * ((1 - B) + B * self.lengths() / average))
+        return self._norms[1]
+
     def allowed(self, staff: bool) -> np.ndarray:
         """Which documents a visitor, or staff, may find (visible ones, or all but the trash)
         as a mask, less the ones deleted since the segment was written (an edit deletes a
@@ -201,6 +212,41 @@ class SegmentFacts:
                 by_doc[pairs] = codes
             self._facets[field] = Facet(pairs, codes, by_doc)
         return self._facets[field]
+
+    def tallies(
+        self, fields: list[str], hits: np.ndarray, staff: bool, widths: list[int]
+    ) -> list[np.ndarray]:
+        """How many of the hits have each value of each facet field (arrays of `widths`):
+        when the hits are most of what the asker may find, the tally of all of it less the
+        tally of the rest, so a word in every photo counts about as fast as a rare one."""
+        allowed, wanted = self.allowed(staff), list(zip(fields, widths, strict=True))
+        if len(hits) * 2 <= len(self._allowed_docs(allowed)):
+            return [self.facet(field).counts(hits, self.size, width) for field, width in wanted]
+        rest = allowed.copy()
+        rest[hits] = False
+        others = np.flatnonzero(rest)
+        return [
+            self._everything(field, staff, allowed, width)
+            - self.facet(field).counts(others, self.size, width)
+            for field, width in wanted
+        ]
+
+    def _allowed_docs(self, allowed: np.ndarray) -> np.ndarray:
+        if self._allowed_list is None or self._allowed_list[0] is not allowed:
+            self._allowed_list = (allowed, np.flatnonzero(allowed))
+        return self._allowed_list[1]
+
+    def _everything(self, field: str, staff: bool, allowed: np.ndarray, width: int) -> np.ndarray:
+        """The tally of every document the asker may find now (kept while that holds)."""
+        key = (field, staff)
+        kept = self._everything_kept.get(key)
+        if kept is None or kept[0] is not allowed:
+            counts = self.facet(field).counts(self._allowed_docs(allowed), self.size, width)
+            kept = self._everything_kept[key] = (allowed, counts)
+        counts = kept[1]
+        if len(counts) < width:  # the space has grown since: the new values count 0 here
+            counts = np.pad(counts, (0, width - len(counts)))
+        return counts
 
     def cameras_with(self, words: tuple[str, ...]) -> np.ndarray:
         """The documents whose camera has these words side by side (camera:"canon eos"):
@@ -280,6 +326,7 @@ class Found:
     (ascending, each segment's own numbers)."""
 
     by_segment: list[tuple[SegmentFacts, int, np.ndarray]]
+    staff: bool = False  # whose search: the documents they may find are the others'
 
     @property
     def total(self) -> int:
@@ -308,7 +355,7 @@ def run(
         return RawResults(0, [], {})
     budget.check()
     hits = _page(cache, parts, found, page, per_page, budget)
-    facets = {name: _counts(cache, found, field) for name, field in FACET_FIELDS.items()}
+    facets = _facets(cache, found)
     total = found.total
     suggestion = None if total else _correction(cache, parsed, staff, budget)
     return RawResults(total, hits, facets, suggestion)
@@ -327,7 +374,7 @@ def matching(
         for other in lists[1:]:
             local = _within(local, other, facts.size)
         by_segment.append((facts, offset, local))
-    return Found(by_segment)
+    return Found(by_segment, staff)
 
 
 def _within(docs: np.ndarray, other: np.ndarray, size: int) -> np.ndarray:
@@ -394,21 +441,37 @@ def _best(
     for facts, offset, hits in found.by_segment:
         if not len(hits):
             continue
-        norm = K1 * ((1 - B) + B * facts.lengths()[hits] / average)
+        at = hits.astype(np.intp)
+        norm = facts.norms(average)[at]
+        hit = np.zeros(facts.size, dtype=bool)
+        hit[at] = True
         score = np.zeros(len(hits))
         for term, idf in zip(terms, idfs, strict=True):
             ids, weights = facts.postings("text", term)
-            tf = weights[np.searchsorted(ids, hits)].astype(np.float64)  # every hit holds each
-            score += idf * (tf * (K1 + 1)) / (tf + norm)
+            tf = weights[hit[ids]].astype(np.float64)  # every hit holds each term, in order
+            score += idf * (K1 + 1) * tf / (tf + norm)
         scores.append(score)
         docnums.append(hits.astype(np.int64) + offset)
-    score, docnum = np.concatenate(scores), np.concatenate(docnums)
-    if len(score) > limit:
-        kept = np.argpartition(-score, limit - 1)[:limit]
-        tied = score >= score[kept].min()  # every document tied with the last kept
-        score, docnum = score[tied], docnum[tied]
+    score, docnum = _top(np.concatenate(scores), np.concatenate(docnums), limit)
     order = np.lexsort((docnum, -score))[:limit]
     return [(float(score[i]), int(docnum[i])) for i in order]
+
+
+def _top(score: np.ndarray, docnum: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """The documents that may be among the `limit` best (every one tied with the last
+    included): the best of each run of CHUNK scores first, so that a word in most photos
+    partitions a few thousand scores instead of all of them."""
+    if len(score) <= limit:
+        return score, docnum
+    if len(score) >= CHUNK * limit * 4:
+        runs = len(score) // CHUNK
+        best = score[: runs * CHUNK].reshape(runs, CHUNK).max(axis=1)
+        floor = np.partition(best, runs - limit)[runs - limit]  # limit runs reach it
+        keep = score >= floor  # so the limit best do too, and nothing below it is needed
+        score, docnum = score[keep], docnum[keep]
+    kept = np.argpartition(-score, limit - 1)[:limit]
+    tied = score >= score[kept].min()
+    return score[tied], docnum[tied]
 
 
 class BudgetCollector(collectors.WrappingCollector):
@@ -424,16 +487,26 @@ class BudgetCollector(collectors.WrappingCollector):
             child.collect(sub_docnum)
 
 
-def _counts(cache: SearcherCache, found: Found, field: str) -> dict[str, int]:
-    """The FACET_VALUES values most found (and any tied with the last), with their counts."""
-    space = cache.spaces.get(field)
-    if space is None or not space.values:
-        return {}
-    width = len(space.values)
-    tally = np.zeros(width, dtype=np.int64)
+def _facets(cache: SearcherCache, found: Found) -> dict[str, dict[str, int]]:
+    """Per facet, the FACET_VALUES values most found (and any tied with the last), with
+    their counts."""
+    names = [name for name, field in FACET_FIELDS.items() if field in cache.spaces]
+    fields = [FACET_FIELDS[name] for name in names]
+    widths = [len(cache.spaces[field].values) for field in fields]
+    tallies = [np.zeros(width, dtype=np.int64) for width in widths]
     for facts, _offset, hits in found.by_segment:
         if len(hits):
-            tally += facts.facet(field).counts(hits, facts.size, width)
+            counted = facts.tallies(fields, hits, found.staff, widths)
+            for tally, more in zip(tallies, counted, strict=True):
+                tally += more
+    return {
+        name: _most_found(cache.spaces[field], tally)
+        for name, field, tally in zip(names, fields, tallies, strict=True)
+    }
+
+
+def _most_found(space: ValueSpace, tally: np.ndarray) -> dict[str, int]:
+    width = len(tally)
     if width > FACET_VALUES:  # only the most found can make the cut
         least = np.partition(tally, width - FACET_VALUES)[width - FACET_VALUES]
         chosen = np.flatnonzero(tally >= max(least, 1))
