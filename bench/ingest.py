@@ -30,9 +30,12 @@ import pyvips
 from PIL import Image, ImageOps
 
 from gallery.config import load_config
+from gallery.ingest.workers import DECODED_MARKS
 
 CACHE = Path(__file__).resolve().parent / "out" / "photos-24mp"
-GALLERY = Path(sys.executable).parent / "gallery"
+# `python -m gallery`, not the console script: it runs the gallery on sys.path (PYTHONPATH),
+# which may be a work tree other than the installed one.
+GALLERY = [sys.executable, "-m", "gallery"]
 POLL = 0.05  # seconds between two looks at /proc
 Timing = tuple[float, float]  # (seconds, peak RSS in MB)
 
@@ -146,6 +149,7 @@ def peak_mb(peaks: dict[int, tuple[int, int]], depths: range) -> tuple[float, in
 @dataclass(frozen=True)
 class Run:
     seconds: float
+    first_decoded: float  # seconds from the start of `gallery import` to its first photo decoded
     imported: int
     main_mb: float  # the `gallery import` process
     worker_mb: float  # the largest pool worker
@@ -155,27 +159,30 @@ class Run:
 def gallery_import(files: Sequence[Path], workers: int, env: dict[str, str], keep: bool) -> Run:
     """`gallery init` in a fresh data dir, then a timed, watched `gallery import`."""
     data = tempfile.mkdtemp(prefix=f"bench-ingest-{workers}w-")
-    base = [str(GALLERY), "--data", data]
+    base = [*GALLERY, "--data", data]
     subprocess.run([*base, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     cmd = [*base, "import", "--album", "bench", "--workers", str(workers), "--json", *files]
-    start = time.perf_counter()
+    marks = Path(data) / "decoded-marks"
+    env = {**env, DECODED_MARKS: str(marks)}
+    start = time.monotonic()  # the workers' marks are on this clock
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
     stop, peaks = threading.Event(), {}
     watcher = threading.Thread(target=watch, args=(proc.pid, stop, peaks), daemon=True)
     watcher.start()
     out, _ = proc.communicate()
-    seconds = time.perf_counter() - start
+    seconds = time.monotonic() - start
     stop.set()
     watcher.join()
     if proc.returncode:
         raise RuntimeError(f"gallery import failed ({proc.returncode}), data dir {data}")
+    first_decoded = min(float(line) for line in marks.read_text().split()) - start
     if keep:
         print(f"  kept {data}", file=sys.stderr)
     else:
         shutil.rmtree(data)
     imported = len(json.loads(out.splitlines()[-1])["imported"])
     worker_mb, seen = peak_mb(peaks, range(2, 99))  # main -> forkserver -> workers
-    return Run(seconds, imported, peak_mb(peaks, range(1))[0], worker_mb, seen)
+    return Run(seconds, first_decoded, imported, peak_mb(peaks, range(1))[0], worker_mb, seen)
 
 
 def measure_gallery(args: Namespace, photos: list[Path], tiny: Path) -> tuple[dict, dict]:
