@@ -15,9 +15,9 @@ from gallery import create_app
 from gallery.core import db
 from gallery.core.models import Album, Photo
 from gallery.ingest.pipeline import clean_filename
-from tests.helpers.servers import gallery
 from tests.helpers.cli import invoke
 from tests.helpers.images import EXIF_IFD, GPS_IFD, write_images
+from tests.helpers.servers import gallery
 
 
 def _import(runner, *args):
