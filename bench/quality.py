@@ -2,9 +2,10 @@
 11x11 Gaussian window, sigma 1.5, on 8-bit luma), in NumPy alone.
 
 The reference is Pillow's LANCZOS resize of the full decode (turned upright) to the
-rendition's size, saved as JPEG at the rendition's quality by the same libjpeg-turbo: both
-sides then carry the same kind of JPEG loss, and what is left is the gallery's resampling
-(shrink-on-load, kernel, cascade). The reference kept unencoded is printed as well.
+rendition's size, saved as JPEG by the gallery's own encoder and settings (libvips, the
+rendition quality, JPEG_OPTIONS): both sides then carry the same JPEG loss, and what is left
+is the gallery's resampling (shrink-on-load, kernel, which size is made from which). The
+score against the reference kept unencoded is given as well.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pyvips
 from PIL import Image, ImageOps
 
 from gallery.ingest.decode import Limits, inspect
-from gallery.ingest.renditions import RenditionSpec, render
+from gallery.ingest.renditions import JPEG_OPTIONS, RenditionSpec, render
 
 
 def _window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
@@ -58,8 +60,8 @@ def rendition_scores(path: Path, spec: RenditionSpec) -> dict[str, tuple[float, 
     scores = {}
     for rendition in rendered.renditions:
         reference = full.resize((rendition.width, rendition.height), Image.Resampling.LANCZOS)
-        saved = io.BytesIO()
-        reference.save(saved, "JPEG", quality=spec.quality)
+        pixels = pyvips.Image.new_from_memory(reference.tobytes(), *reference.size, 3, "uchar")
+        saved = pixels.jpegsave_buffer(Q=spec.quality, **JPEG_OPTIONS)
         ours = luma(rendition.data)
-        scores[rendition.name] = (ssim(ours, luma(saved.getvalue())), ssim(ours, luma(reference)))
+        scores[rendition.name] = (ssim(ours, luma(saved)), ssim(ours, luma(reference)))
     return scores
