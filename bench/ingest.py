@@ -95,12 +95,16 @@ def naive_seconds(paths: Sequence[Path], sizes: Sequence[int], quality: int) -> 
     return time.perf_counter() - start
 
 
-def libvips_processes(paths: Sequence[Path], n: int, sizes: Sequence[int], quality: int) -> float:
-    """Wall seconds of n fresh libvips processes side by side, each making the renditions of
-    every n-th photo, the cores shared out among them as among the gallery's workers."""
+def libvips_processes(
+    paths: Sequence[Path], n: int, sizes: Sequence[int], quality: int
+) -> tuple[float, float]:
+    """(Wall, CPU) seconds of n fresh libvips processes side by side, each making the
+    renditions of every n-th photo, the cores shared out among them as among the gallery's
+    workers."""
     threads = max(1, CORES // n)
     env = {**os.environ, "VIPS_CONCURRENCY": str(threads)}
     args = [sys.executable, str(BENCH / "vips_baseline.py"), str(quality), *map(str, sizes)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     procs = [
         subprocess.Popen([*args, "--", *map(str, paths[i::n])], env=env)
@@ -108,7 +112,13 @@ def libvips_processes(paths: Sequence[Path], n: int, sizes: Sequence[int], quali
     ]
     if any(proc.wait() for proc in procs):
         raise RuntimeError("a libvips baseline process failed")
-    return time.monotonic() - start
+    return time.monotonic() - start, children_cpu_since(before)
+
+
+def children_cpu_since(before: resource.struct_rusage) -> float:
+    """CPU seconds of the children waited for since `before`."""
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return sum(getattr(after, f) - getattr(before, f) for f in ("ru_utime", "ru_stime"))
 
 
 def process_tree(root: int) -> dict[int, int]:
@@ -134,11 +144,22 @@ def vm_hwm_kb(pid: int) -> int:
         return 0
 
 
-def watch(root: int, stop: threading.Event, peaks: dict[int, tuple[int, int]]) -> None:
-    """Every 50 ms until `stop`: pid -> (depth, highest VmHWM in kB) in root's process tree."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a live process so far (/proc/PID/stat), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def watch(root: int, stop: threading.Event, peaks: dict, cpu: dict[int, float]) -> None:
+    """Every 50 ms until `stop`: pid -> (depth, highest VmHWM in kB) in root's process tree,
+    and pid -> CPU seconds last seen (a process's last 50 ms may be missed)."""
     while True:
         for pid, depth in process_tree(root).items():
             peaks[pid] = (depth, max(vm_hwm_kb(pid), peaks.get(pid, (0, 0))[1]))
+            cpu[pid] = max(cpu_seconds(pid), cpu.get(pid, 0.0))
         if stop.wait(POLL):
             return
 
@@ -154,6 +175,7 @@ class Run:
     seconds: float
     first_decoded: float  # seconds from the start of `gallery import` to its first photo decoded
     main_cpu: float  # CPU seconds of the import process itself (not its workers)
+    all_cpu: float  # and of its workers' server and workers too
     imported: int
     main_mb: float  # the `gallery import` process
     worker_mb: float  # the largest pool worker
@@ -171,14 +193,13 @@ def gallery_import(files: Sequence[Path], workers: int, env: dict[str, str], kee
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()  # the workers' marks are on this clock
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
-    stop, peaks = threading.Event(), {}
-    watcher = threading.Thread(target=watch, args=(proc.pid, stop, peaks), daemon=True)
+    stop, peaks, cpu = threading.Event(), {}, {}
+    watcher = threading.Thread(target=watch, args=(proc.pid, stop, peaks, cpu), daemon=True)
     watcher.start()
     out, _ = proc.communicate()
     seconds = time.monotonic() - start
     # the workers' server is not waited for by the import: this is the import process alone
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    main_cpu = sum(getattr(after, f) - getattr(before, f) for f in ("ru_utime", "ru_stime"))
+    main_cpu = children_cpu_since(before)
     stop.set()
     watcher.join()
     if proc.returncode:
@@ -190,8 +211,16 @@ def gallery_import(files: Sequence[Path], workers: int, env: dict[str, str], kee
         shutil.rmtree(data)
     imported = len(json.loads(out.splitlines()[-1])["imported"])
     worker_mb, seen = peak_mb(peaks, range(2, 99))  # main -> forkserver -> workers
+    helpers = sum(seconds for pid, seconds in cpu.items() if pid != proc.pid)
     return Run(
-        seconds, first_decoded, main_cpu, imported, peak_mb(peaks, range(1))[0], worker_mb, seen
+        seconds,
+        first_decoded,
+        main_cpu,
+        main_cpu + helpers,
+        imported,
+        peak_mb(peaks, range(1))[0],
+        worker_mb,
+        seen,
     )
 
 
@@ -201,6 +230,7 @@ class Side:
 
     seconds: float
     startup: float  # wall time of the same on the tiny photo (median of 3)
+    cpu: float  # CPU seconds of every process on the photos
 
     @property
     def steady(self) -> float:
@@ -215,13 +245,14 @@ def measure(args: Namespace, photos: list[Path], tiny: Path, quality: int) -> di
     results = {}
     for n in (1, 2):
         print(f"{n} at a time: libvips processes, then gallery import...", file=sys.stderr)
-        vips_tiny = [libvips_processes([tiny], n, args.sizes, quality) for _ in range(3)]
-        vips = Side(libvips_processes(photos, n, args.sizes, quality), statistics.median(vips_tiny))
+        vips_tiny = [libvips_processes([tiny], n, args.sizes, quality)[0] for _ in range(3)]
+        wall, cpu = libvips_processes(photos, n, args.sizes, quality)
+        vips = Side(wall, statistics.median(vips_tiny), cpu)
         tiny_runs = [gallery_import([tiny], n, env, args.keep) for _ in range(3)]
         run = gallery_import(photos, n, env, args.keep)
         if run.imported != len(photos) or run.workers_seen != n:
             print(f"  WARNING: {run.imported} imported, {run.workers_seen} workers seen")
-        ours = Side(run.seconds, statistics.median(r.seconds for r in tiny_runs))
+        ours = Side(run.seconds, statistics.median(r.seconds for r in tiny_runs), run.all_cpu)
         first = statistics.median(r.first_decoded for r in tiny_runs)
         cpu = statistics.median(r.main_cpu for r in tiny_runs)
         results[n] = (vips, ours, run, first, cpu)
@@ -259,6 +290,10 @@ def report(count: int, results: dict, scores: dict[str, list], naive_s: float | 
         print(
             f"| gallery import, {n} worker(s): first photo decoded (tiny photo; import "
             f"process CPU s) | | {first:.3f} ({cpu:.3f}) | | | |"
+        )
+        print(
+            f"| CPU s of every process on the photos: gallery {ours.cpu:.2f}, libvips "
+            f"{vips.cpu:.2f} | | | | | {ours.cpu / vips.cpu:.2f} |"
         )
     if naive_s:
         one = results[1][1].seconds
