@@ -321,6 +321,25 @@ def report(count: int, results: dict, scores: dict[str, list], naive_s: float | 
     print(f"- `SSIM >= 0.99`: {lowest:.4f} {'PASS' if lowest >= 0.99 else 'FAIL'}")
 
 
+def startup_only(times: int, tiny: Path) -> None:
+    """Medians of `times` one-worker imports of the tiny photo, one JSON line (run it with
+    PYTHONPATH at two trees in turn to compare them under the same load)."""
+    env = {
+        **os.environ,
+        "GALLERY_DATABASE_URL": "",
+        "GALLERY_UPLOADS_DIR": "",
+        "GALLERY_INDEX_DIR": "",
+    }
+    runs = [gallery_import([tiny], 1, env, keep=False) for _ in range(times)]
+    medians = {
+        "first_decoded": statistics.median(r.first_decoded for r in runs),
+        "wall": statistics.median(r.seconds for r in runs),
+        "import_process_cpu": statistics.median(r.main_cpu for r in runs),
+        "load": os.getloadavg()[0],
+    }
+    print(json.dumps({name: round(value, 3) for name, value in medians.items()}))
+
+
 def parse_args(config: dict) -> Namespace:
     parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=48, help="number of 24 MP photos")
@@ -328,6 +347,9 @@ def parse_args(config: dict) -> Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temp data dirs")
     parser.add_argument("--naive", action="store_true", help="add the naive Pillow baseline")
     parser.add_argument("--ssim-photos", type=int, default=4, help="photos to score (SSIM)")
+    parser.add_argument(
+        "--startup", type=int, metavar="N", help="only the start-up: N one-worker tiny imports"
+    )
     return parser.parse_args()
 
 
@@ -338,9 +360,11 @@ def main() -> None:
     sources = sorted((Path(config["CORPUS"]) / "photos" / "jpg").glob("*.jpg"))
     if not sources:
         raise SystemExit(f"no photos/jpg/*.jpg in the corpus {config['CORPUS']}")
+    tiny = min(sources, key=lambda path: path.stat().st_size)
+    if args.startup:
+        return startup_only(args.startup, tiny)
     photos = make_photos(args.count, sources)
     load = os.getloadavg()
-    tiny = min(sources, key=lambda path: path.stat().st_size)
     results = measure(args, photos, tiny, quality)
     naive_s = naive_seconds(photos, args.sizes, quality) if args.naive else None
     scores = quality_scores(photos[: args.ssim_photos], args.sizes, quality)
