@@ -1,15 +1,16 @@
 """Ingest benchmark: 24 MP JPEGs through libvips processes and through `gallery import`.
 
-Run: `.venv/bin/python bench/ingest.py [--count N] [--sizes S ...] [--keep] [--naive]`.
-Makes N (default 48: a small event) 24 MP JPEGs from the shared corpus once
-(bench/out/photos-24mp/), then times on them, for 1 and 2 at a time: (a) as many fresh
-libvips processes side by side making only the renditions (bench/vips_baseline.py, start-up
-included), (b) `gallery import` with as many workers in a fresh data dir, polling /proc every
-50 ms for the peak RSS (VmHWM) of the import process and its workers. Start-up is the wall
-time of the same on the smallest corpus photo (median of 3); `gallery import` also reports
-when its first photo was decoded (the workers' marks, GALLERY_BENCH_DECODED). Then the SSIM
-of the gallery's renditions against a Lanczos reference (bench/quality.py). `--naive` adds
-a naive Pillow baseline in this process.
+Run: `.venv/bin/python bench/ingest.py [--count N] [--sizes S ...] [--keep] [--naive]`, or
+`--startup N` for the start-up alone. Makes N (default 48: a small event) 24 MP JPEGs from
+the shared corpus once (bench/out/photos-24mp/), then times on them, for 1 and 2 at a time:
+(a) as many fresh libvips processes side by side making only the renditions
+(bench/vips_baseline.py, start-up included), (b) `gallery import` with as many workers in a
+fresh data dir, polling /proc every 50 ms for the peak RSS (VmHWM) and CPU of the import
+process and its workers. Start-up is the wall time of the same on the smallest corpus photo
+(median of 3); `gallery import` also reports when its first photo was decoded and its CPU
+seconds when it handed that photo to a worker (marks, GALLERY_BENCH_MARKS). Then the SSIM of
+the gallery's renditions against a Lanczos reference (bench/quality.py). `--naive` adds a
+naive Pillow baseline in this process.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from quality import rendition_scores
 
 from gallery.config import load_config
 from gallery.ingest.renditions import RenditionSpec
-from gallery.ingest.workers import DECODED_MARKS
+from gallery.ingest.workers import BENCH_MARKS
 
 BENCH = Path(__file__).resolve().parent
 CACHE = BENCH / "out" / "photos-24mp"
@@ -175,6 +176,7 @@ class Run:
     seconds: float
     first_decoded: float  # seconds from the start of `gallery import` to its first photo decoded
     main_cpu: float  # CPU seconds of the import process itself (not its workers)
+    handover_cpu: float  # its CPU seconds when it handed its first photo to a worker
     all_cpu: float  # and of its workers' server and workers too
     imported: int
     main_mb: float  # the `gallery import` process
@@ -188,8 +190,8 @@ def gallery_import(files: Sequence[Path], workers: int, env: dict[str, str], kee
     base = [*GALLERY, "--data", data]
     subprocess.run([*base, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     cmd = [*base, "import", "--album", "bench", "--workers", str(workers), "--json", *files]
-    marks = Path(data) / "decoded-marks"
-    env = {**env, DECODED_MARKS: str(marks)}
+    marks = Path(data) / "bench-marks"
+    env = {**env, BENCH_MARKS: str(marks)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()  # the workers' marks are on this clock
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
@@ -204,7 +206,9 @@ def gallery_import(files: Sequence[Path], workers: int, env: dict[str, str], kee
     watcher.join()
     if proc.returncode:
         raise RuntimeError(f"gallery import failed ({proc.returncode}), data dir {data}")
-    first_decoded = min(float(line) for line in marks.read_text().split()) - start
+    noted = [line.split() for line in marks.read_text().splitlines()]
+    first_decoded = min(float(clock) for what, clock, _cpu in noted if what == "decoded") - start
+    handed = min((float(clock), float(cpu)) for what, clock, cpu in noted if what == "submitted")
     if keep:
         print(f"  kept {data}", file=sys.stderr)
     else:
@@ -216,6 +220,7 @@ def gallery_import(files: Sequence[Path], workers: int, env: dict[str, str], kee
         seconds,
         first_decoded,
         main_cpu,
+        handed[1],
         main_cpu + helpers,
         imported,
         peak_mb(peaks, range(1))[0],
@@ -239,7 +244,8 @@ class Side:
 
 def measure(args: Namespace, photos: list[Path], tiny: Path, quality: int) -> dict:
     """n -> (libvips processes' Side, gallery's Side, gallery's Run, median start-up to the
-    first photo decoded, median CPU seconds of the import process on the tiny photo)."""
+    first photo decoded, median CPU seconds of the import process when it handed the tiny
+    photo to a worker)."""
     env = {**os.environ, "GALLERY_RENDITION_SIZES": " ".join(map(str, args.sizes))}
     env.update(GALLERY_DATABASE_URL="", GALLERY_UPLOADS_DIR="", GALLERY_INDEX_DIR="")
     results = {}
@@ -254,7 +260,7 @@ def measure(args: Namespace, photos: list[Path], tiny: Path, quality: int) -> di
             print(f"  WARNING: {run.imported} imported, {run.workers_seen} workers seen")
         ours = Side(run.seconds, statistics.median(r.seconds for r in tiny_runs), run.all_cpu)
         first = statistics.median(r.first_decoded for r in tiny_runs)
-        cpu = statistics.median(r.main_cpu for r in tiny_runs)
+        cpu = statistics.median(r.handover_cpu for r in tiny_runs)
         results[n] = (vips, ours, run, first, cpu)
     return results
 
@@ -289,7 +295,7 @@ def report(count: int, results: dict, scores: dict[str, list], naive_s: float | 
         )
         print(
             f"| gallery import, {n} worker(s): first photo decoded (tiny photo; import "
-            f"process CPU s) | | {first:.3f} ({cpu:.3f}) | | | |"
+            f"process CPU s at the hand-over) | | {first:.3f} ({cpu:.3f}) | | | |"
         )
         print(
             f"| CPU s of every process on the photos: gallery {ours.cpu:.2f}, libvips "
@@ -335,6 +341,7 @@ def startup_only(times: int, tiny: Path) -> None:
         "first_decoded": statistics.median(r.first_decoded for r in runs),
         "wall": statistics.median(r.seconds for r in runs),
         "import_process_cpu": statistics.median(r.main_cpu for r in runs),
+        "cpu_at_first_handover": statistics.median(r.handover_cpu for r in runs),
         "load": os.getloadavg()[0],
     }
     print(json.dumps({name: round(value, 3) for name, value in medians.items()}))

@@ -36,9 +36,10 @@ log = logging.getLogger(__name__)
 TASKS_PER_WORKER = 500
 # Seconds beyond the per-file time limit with no file coming back: the pool is stuck.
 STALL_GRACE = 10.0
-# When set, names a file where each worker appends the monotonic clock (one clock for every
-# process) as each photo is decoded: bench/ingest.py times the start-up with it.
-DECODED_MARKS = "GALLERY_BENCH_DECODED"
+# When set, names a file where the pool notes each photo handed to a worker and each worker
+# each photo decoded, on the monotonic clock (one clock for every process) with the
+# process's CPU seconds: bench/ingest.py times the start-up with it.
+BENCH_MARKS = "GALLERY_BENCH_MARKS"
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,15 @@ def process_image(path: Path, fmt: str, spec: RenditionSpec, limits: Limits) -> 
     """Check, decode, render and describe one image (runs inside a worker)."""
     header = inspect(path, fmt, limits)
     rendered = render(path, header, spec)
-    if marks := os.environ.get(DECODED_MARKS):
-        with open(marks, "a") as fh:
-            fh.write(f"{time.monotonic()}\n")
+    _mark("decoded")
     return Processed(header, rendered, read_metadata(path))
+
+
+def _mark(what: str) -> None:
+    """A line for bench/ingest.py (see BENCH_MARKS): what, the clock, this process's CPU."""
+    if marks := os.environ.get(BENCH_MARKS):
+        with open(marks, "a") as fh:
+            fh.write(f"{what} {time.monotonic()} {time.process_time()}\n")
 
 
 def _limit_worker(memory_mb: int, vips_threads: int, niceness: int = 0) -> None:
@@ -142,6 +148,7 @@ class WorkerPool:
                 self._last_progress = time.monotonic()
             self._pending += 1
         args = (path, fmt, spec, limits)
+        _mark("submitted")
         future = self._pool.schedule(process_image, args, timeout=self.timeout)
         future.args = args  # type: ignore[attr-defined]  # to submit again, see result()
         future.add_done_callback(self._progressed)
