@@ -15,13 +15,19 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings, then the core and the web layer, then each capability."""
+def create_app(test_config: dict[str, Any] | None = None, *, web: bool = True) -> Flask:
+    """Build the app: settings, then the core and the web layer, then each capability.
+
+    Without `web`, only what a command that works on the data alone needs: the settings,
+    the database, the media store and the search index that follows them; no pages, API,
+    templates or translations to load (`gallery import` decodes its first photo that much
+    sooner).
+    """
     # Imported here, not at the top: decode workers import a part of the package and must
     # stay light (no Flask, SQLAlchemy or views in their memory).
     from flask import Flask
 
-    from gallery import accounts, articles, catalog, core, culling, ops, search, site, web
+    from gallery import core
 
     app = Flask(
         __name__,
@@ -29,10 +35,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(_bundled_dir("static")),
     )
     app.config.update(load_config(test_config))
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _stored_secret(app.config["DATA_DIR"])
     app.extensions["gallery.factory"] = create_app  # `gallery serve` makes one per process
     core.init_app(app)
-    web.init_app(app)
+    if not web:
+        from gallery.search.service import attach_index
+
+        attach_index(app)  # as search.init_app does: imported photos are found at once
+        return app
+    from gallery import accounts, articles, catalog, culling, ops, search, site
+    from gallery import web as web_layer
+
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _stored_secret(app.config["DATA_DIR"])
+    web_layer.init_app(app)
     for capability in (accounts, culling, catalog, site, articles, search, ops):
         capability.init_app(app)
     return app

@@ -12,9 +12,9 @@ POOL_COMMANDS = {"import", "renditions", "demo", "restore"}
 
 def main() -> None:
     if POOL_COMMANDS.intersection(sys.argv[1:]):
-        from gallery.ingest.workers import start_forkserver
+        from gallery.ingest import forkserver
 
-        start_forkserver()  # its imports run on another core while the app loads here
+        forkserver.start()  # its imports run on another core while the app loads here
     from gallery.cli import main as command
 
     command()

@@ -1,5 +1,9 @@
 """The `gallery` command (also `flask --app gallery ...`): each capability adds its own
-commands in its `init_app`; this is only the group they join."""
+commands in its `init_app`; this is only the group they join.
+
+`gallery import` runs in an app without the web layer (see `create_app`): it is found
+here without building the whole app, which its first photo would wait for.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import os
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 
 from gallery import create_app
 
@@ -21,7 +25,27 @@ def _make_app() -> Flask:
     return create_app()
 
 
-main = FlaskGroup(
+def _make_data_app() -> Flask:
+    return create_app(web=False)
+
+
+def _data_commands() -> dict[str, click.Command]:
+    """The commands that work on the data alone, by name."""
+    from gallery.catalog.cli import import_
+
+    return {"import": import_}
+
+
+class GalleryGroup(FlaskGroup):
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = _data_commands().get(cmd_name)
+        if command is None:
+            return super().get_command(ctx, cmd_name)
+        ctx.ensure_object(ScriptInfo).create_app = _make_data_app
+        return command
+
+
+main = GalleryGroup(
     name="gallery",
     help="Photo gallery and media asset manager.",
     create_app=_make_app,

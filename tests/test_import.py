@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import zipfile
 
+import pytest
+from click.testing import CliRunner
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 from sqlalchemy import select
 
+from gallery import create_app
 from gallery.core import db
 from gallery.core.models import Album, Photo
 from gallery.ingest.pipeline import clean_filename
 from tests.helpers.cli import invoke
 from tests.helpers.images import EXIF_IFD, GPS_IFD, write_images
+from tests.helpers.servers import gallery
 
 
 def _import(runner, *args):
@@ -176,3 +180,36 @@ def test_hostile_file_names_are_cleaned(corpus_dir):
         assert "/" not in cleaned and "\\" not in cleaned and "\x00" not in cleaned
         assert all(ch.isprintable() for ch in cleaned)
         assert 0 < len(cleaned) <= 255
+
+
+def test_gallery_import_runs_without_the_web_layer(app, make_jpeg, monkeypatch):
+    """`gallery import` (not `flask --app gallery import`, the runner's) runs in an app with
+    no pages, API or templates to load."""
+    import gallery.cli
+
+    built = []
+
+    def recorded(**options):
+        built.append(made := create_app(**options))
+        return made
+
+    data = app.config["DATA_DIR"]
+    monkeypatch.setenv("GALLERY_DATA_DIR", data)  # --data sets it; restored afterwards
+    monkeypatch.setattr(gallery.cli, "create_app", recorded)
+    args = ["--data", data, "import", "--album", "light", "--json", str(make_jpeg())]
+    result = CliRunner().invoke(gallery.cli.main, args)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)["imported"]) == 1
+    (light,) = built
+    assert light.blueprints == {}
+
+
+@pytest.mark.slow
+def test_what_gallery_import_brings_is_found_at_once(make_jpeg, tmp_path):
+    """The import's app has no web layer, but its photos are indexed as they come in."""
+    data = tmp_path / "data"
+    gallery(data, "init")
+    photo = make_jpeg(exif={0x010F: "Zeissikon"})  # the camera's make is searchable
+    gallery(data, "import", "--album", "light", str(photo))
+    (hit,) = gallery(data, "search", "--json", "zeissikon").splitlines()
+    assert json.loads(hit)["id"] == 1

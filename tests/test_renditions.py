@@ -106,20 +106,22 @@ def test_small_pictures_are_never_upscaled(engine, make_jpeg):
     assert [(r.name, r.width, r.height) for r in tiny.renditions] == [("320", 200, 100)]
 
 
-def test_fast_path_decodes_the_file_once_then_cascades(make_jpeg, monkeypatch):
+def test_fast_path_decodes_the_file_once_and_resizes_the_largest(make_jpeg, monkeypatch):
+    """Each smaller size is made from the largest rendition, not from the next larger one
+    (halving twice in a row loses detail)."""
     calls = []
     for name in ("thumbnail", "new_from_file", "thumbnail_image"):
         real = getattr(pyvips.Image, name)
 
         def spy(*args, _real=real, _name=name, **kwargs):
-            calls.append((_name, args[1] if len(args) > 1 else None))
+            source = args[0].width if _name == "thumbnail_image" else None
+            calls.append((_name, source, args[1] if len(args) > 1 else None))
             return _real(*args, **kwargs)
 
         monkeypatch.setattr(pyvips.Image, name, spy)
     process(make_jpeg(size=(4000, 3000)))
-    assert calls == [("thumbnail", 2048), ("thumbnail_image", 1280)] + [
-        ("thumbnail_image", 640),
-        ("thumbnail_image", 320),
+    assert calls == [("thumbnail", None, 2048)] + [
+        ("thumbnail_image", 2048, size) for size in (1280, 640, 320)
     ]
 
 

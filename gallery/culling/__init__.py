@@ -8,16 +8,22 @@ filters every staff list of photos takes; caption shortcuts.
 `marks`, `filters`, `stacks`, `near_duplicates`, `shortcuts` and `upkeep` hold the rules
 (`alike` and `hashes` serve them); `api`, `views` and `cli` are the ways in. It sits below
 the catalog, which lists, imports and edits photos with these rules.
+
+The ways in are imported by `init_app`, not here: `gallery import` uses the rules
+without loading pages, API schemas or forms.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
-from gallery.culling import api, cli, views
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from gallery.culling import api, cli, views
+
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     for command in cli.COMMANDS:

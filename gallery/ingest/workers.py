@@ -8,8 +8,6 @@ The pool is the seam where a distributed queue could take over later.
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import resource
 import signal
@@ -26,6 +24,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from gallery.core import serving
 from gallery.core.messages import N_
+from gallery.ingest import forkserver
 from gallery.ingest.decode import Header, Limits, inspect
 from gallery.ingest.errors import Rejected
 from gallery.ingest.metadata import PhotoMetadata, read_metadata
@@ -37,6 +36,10 @@ log = logging.getLogger(__name__)
 TASKS_PER_WORKER = 500
 # Seconds beyond the per-file time limit with no file coming back: the pool is stuck.
 STALL_GRACE = 10.0
+# When set, names a file where the pool notes each photo handed to a worker and each worker
+# each photo decoded, on the monotonic clock (one clock for every process) with the
+# process's CPU seconds: bench/ingest.py times the start-up with it.
+BENCH_MARKS = "GALLERY_BENCH_MARKS"
 
 
 @dataclass(frozen=True)
@@ -52,28 +55,15 @@ def process_image(path: Path, fmt: str, spec: RenditionSpec, limits: Limits) -> 
     """Check, decode, render and describe one image (runs inside a worker)."""
     header = inspect(path, fmt, limits)
     rendered = render(path, header, spec)
+    _mark("decoded")
     return Processed(header, rendered, read_metadata(path))
 
 
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """forkserver: workers start from a clean process, not a copy of a threaded app.
-
-    The server process imports the decoders once; each worker forks from it ready to go
-    and re-runs the parent's main module, which is why gallery/__main__.py is light and
-    the package imports Flask only when an app is built. Two malloc arenas per process
-    keep libvips's threads from each reserving their own, which costs peak memory and
-    nothing measurable in speed.
-    """
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-def start_forkserver() -> None:
-    """Start the workers' server now, so its imports overlap the app's own start-up."""
-    _worker_context()
-    multiprocessing.forkserver.ensure_running()
+def _mark(what: str) -> None:
+    """A line for bench/ingest.py (see BENCH_MARKS): what, the clock, this process's CPU."""
+    if marks := os.environ.get(BENCH_MARKS):
+        with open(marks, "a") as fh:
+            fh.write(f"{what} {time.monotonic()} {time.process_time()}\n")
 
 
 def _limit_worker(memory_mb: int, vips_threads: int, niceness: int = 0) -> None:
@@ -130,7 +120,7 @@ class WorkerPool:
             max_tasks=TASKS_PER_WORKER,
             initializer=_limit_worker,
             initargs=(self.memory_mb, vips_threads_per_worker(self.workers), self.niceness),
-            context=_worker_context(),
+            context=forkserver.worker_context(),
         )
 
     @classmethod
@@ -158,6 +148,7 @@ class WorkerPool:
                 self._last_progress = time.monotonic()
             self._pending += 1
         args = (path, fmt, spec, limits)
+        _mark("submitted")
         future = self._pool.schedule(process_image, args, timeout=self.timeout)
         future.args = args  # type: ignore[attr-defined]  # to submit again, see result()
         future.add_done_callback(self._progressed)

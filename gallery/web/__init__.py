@@ -7,16 +7,23 @@ It knows requests and responses, never a capability: views pass in what it needs
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
-from werkzeug.wrappers import Response
+from typing import TYPE_CHECKING
+
+from flask import redirect, request, url_for
 
 from gallery.core import db
-from gallery.web import errors, headers, httpcache, i18n, openapi, pagecache, serve
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.wrappers import Response
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
+    # Imported here: a module of this package (errors, say) is imported without the others.
+    from gallery.web import errors, headers, httpcache, i18n, openapi, pagecache, serve
+
     # Refuse oversized uploads before reading them (a little room for the form around the file).
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
     app.before_request(_readers_never_lock)
