@@ -6,19 +6,25 @@ and an import's new photos arrive as one batch) and can be rebuilt from it at an
 Only `engine`, `schema`, `searching` and `postings` know Whoosh, with the Latvian analysis
 in `latvian`. Views and the CLI use the verbs with the current app's index; code without an
 app (tests, benchmarks) uses `engine.SearchIndex` and `results.run_search` directly.
+
+The ways in are imported by `init_app`, not here: `gallery import` keeps the index in
+step without loading the search page, its API schemas or the web layer.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
-from gallery.search import cli, views
-from gallery.search.service import attach_index
-from gallery.web.serve import add_warm_up
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def init_app(app: Flask) -> None:
     """The app's index kept in step with the database; the search page, API and commands."""
+    from gallery.search import cli, views
+    from gallery.search.service import attach_index
+    from gallery.web.serve import add_warm_up
+
     attach_index(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api)
