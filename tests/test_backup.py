@@ -1,11 +1,14 @@
-"""Backup and restore: real data directories, real SQLite snapshots, real files and index."""
+"""Backup and restore: real data directories, real snapshots (SQLite's backup API, or pg_dump
+with GALLERY_TEST_DATABASE), real files and index."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +18,8 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.pool import NullPool
 
 from gallery import create_app
 from gallery.catalog import trash
@@ -24,17 +28,17 @@ from gallery.core.models import CaptionShortcut, NearDuplicate, Photo
 from gallery.core.states import Label, Pick
 from gallery.core.storage import LocalStorage, file_sha256
 from gallery.culling import stacks
+from gallery.ops import postgres_snapshots
 from gallery.ops.backup import BackupDir, run_backup
+from gallery.ops.engines import database_part
 from gallery.ops.restore import DataDir
-from gallery.ops.snapshots import BackupError, read_snapshot
+from gallery.ops.snapshots import BackupError
+from tests.helpers import databases
 from tests.helpers.apps import migrated_app
 from tests.helpers.images import write_images
-from tests.helpers.servers import gallery, serving
+from tests.helpers.servers import free_port, gallery, serving
 
-# A backup copies the SQLite file, a restore puts one back; both refuse PostgreSQL, which
-# test_a_database_other_than_sqlite_is_refused checks on the SQLite run.
-pytestmark = pytest.mark.sqlite_only("backup and restore copy the SQLite file")
-
+ON_POSTGRES = databases.on_postgres()
 SIZE = (320, 240)  # of the photos imported: small, and quick to render
 
 # Every table that holds what people made; renditions are rebuilt, so compared apart.
@@ -64,9 +68,22 @@ def ok(runner, *args, stdin: str | None = None) -> str:
     return result.stdout
 
 
+def unmigrated(data: Path) -> Path:
+    """A data directory whose database is empty (on PostgreSQL, a database with no tables)."""
+    if ON_POSTGRES:
+        databases.url_for(data, migrated=False)
+    return data
+
+
+def holds(data: Path) -> list[str]:
+    """What the data directory's database holds, on either engine."""
+    return database_part(databases.database_url(data)).holds()
+
+
 @contextmanager
 def bare_app(data: Path):
     """An app over a data directory that nothing has migrated: restore's starting point."""
+    unmigrated(data)
     app = create_app({"DATA_DIR": str(data), "TESTING": True, "WORKERS": 2, "LANGUAGE": "en"})
     try:
         yield app
@@ -112,17 +129,25 @@ def backup_dir(source, tmp_path_factory) -> Path:
     return dest
 
 
+def select_all(data: Path, query: str) -> list[tuple]:
+    """Rows of the data directory's database, on either engine."""
+    engine = create_engine(databases.database_url(data), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(query))]
+    finally:
+        engine.dispose()
+
+
 def rows(data: Path, table: str) -> list[tuple]:
-    with closing(sqlite3.connect(data / "gallery.sqlite3")) as conn:
-        found = conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+    found = select_all(data, f"SELECT * FROM {table} ORDER BY 1, 2")
     assert found or table in ("api_tokens",), f"nothing in {table} to compare"
     return found
 
 
 def renditions(data: Path) -> list[tuple]:
     query = "SELECT photo_id, name, width, height, format FROM renditions ORDER BY photo_id, name"
-    with closing(sqlite3.connect(data / "gallery.sqlite3")) as conn:
-        return conn.execute(query).fetchall()
+    return select_all(data, query)
 
 
 # --- backup then restore ------------------------------------------------------------------
@@ -130,7 +155,7 @@ def renditions(data: Path) -> list[tuple]:
 
 @pytest.mark.slow
 def test_restore_into_an_empty_directory_gives_the_same_gallery(source, backup_dir, tmp_path):
-    target = tmp_path / "restored"
+    target = unmigrated(tmp_path / "restored")
     printed = gallery(target, "restore", str(backup_dir))
     assert "8 originals verified and put back" in printed, printed
     try:
@@ -141,13 +166,10 @@ def test_restore_into_an_empty_directory_gives_the_same_gallery(source, backup_d
         assert rows(target, table) == rows(source, table), table
     assert renditions(target) == renditions(source)
     restored = LocalStorage(target / "uploads")
-    with closing(sqlite3.connect(target / "gallery.sqlite3")) as conn:
-        made = conn.execute(
-            "SELECT sha256, name, renditions.format FROM renditions "
-            "JOIN photos ON photo_id = photos.id"
-        )
-        for sha, name, fmt in made:
-            assert restored.rendition_path(sha, name, fmt).is_file()
+    joined = "renditions JOIN photos ON photo_id = photos.id"
+    made = select_all(target, f"SELECT sha256, name, renditions.format FROM {joined}")
+    for sha, name, fmt in made:
+        assert restored.rendition_path(sha, name, fmt).is_file()
     hits = [json.loads(line) for line in gallery(target, "search", "zirgs", "--json").splitlines()]
     assert [hit["number"] for hit in hits] == [1] and hits[0]["album"] == "day"
 
@@ -156,7 +178,8 @@ def test_restore_into_an_empty_directory_gives_the_same_gallery(source, backup_d
 def test_restore_refuses_a_directory_that_is_not_empty(app, runner, backup_dir):
     result = runner.invoke(args=["restore", str(backup_dir)])
     assert result.exit_code == 1
-    assert "is not empty (it holds gallery.sqlite3" in result.output
+    held = "the database gallery_" if ON_POSTGRES else "gallery.sqlite3"
+    assert f"is not empty (it holds {held}" in result.output, result.output
     with app.app_context():
         assert db.get_session().scalars(select(Photo)).all() == []
 
@@ -166,7 +189,7 @@ def test_restore_reports_a_damaged_original_and_restores_the_rest(backup_dir, tm
     damaged = tmp_path / "damaged-backup"
     shutil.copytree(backup_dir, damaged)
     manifest = BackupDir(damaged).manifest()
-    victim = min(read_snapshot(BackupDir(damaged).database(manifest)).originals, key=str)
+    victim = min(BackupDir(damaged).read(manifest).originals, key=str)
     path = BackupDir(damaged).files.original_path(victim.sha256, victim.extension)
     path.chmod(0o644)
     data = bytearray(path.read_bytes())
@@ -187,13 +210,19 @@ def test_restore_refuses_a_snapshot_whose_database_is_damaged(backup_dir, tmp_pa
     damaged = tmp_path / "damaged-backup"
     shutil.copytree(backup_dir, damaged)
     database = BackupDir(damaged).database(BackupDir(damaged).manifest())
-    with closing(sqlite3.connect(database)) as conn, conn:
-        conn.execute("UPDATE albums SET title = 'changed behind the manifest'")
+    database.chmod(0o644)
+    if ON_POSTGRES:  # pg_dump compresses its rows: one bit of them flipped
+        dumped = bytearray(database.read_bytes())
+        dumped[len(dumped) // 2] ^= 0x01
+        database.write_bytes(bytes(dumped))
+    else:
+        with closing(sqlite3.connect(database)) as conn, conn:
+            conn.execute("UPDATE albums SET title = 'changed behind the manifest'")
     with bare_app(tmp_path / "restored") as app:
         result = app.test_cli_runner().invoke(args=["restore", str(damaged)])
     assert result.exit_code == 1
     assert "database is damaged" in result.output
-    assert not (tmp_path / "restored" / "gallery.sqlite3").exists()
+    assert holds(tmp_path / "restored") == []
 
 
 @pytest.mark.slow
@@ -305,14 +334,74 @@ def test_an_original_missing_from_the_data_directory_fails_the_backup(app, runne
     assert manifest["originals"]["copied"] == 1 and manifest["originals"]["missing"] == [sha]
 
 
-def test_a_database_other_than_sqlite_is_refused(tmp_path):
+def test_a_database_other_than_sqlite_or_postgresql_is_refused(tmp_path):
     storage = LocalStorage(tmp_path / "uploads")
-    with pytest.raises(BackupError, match="pg_dump"):
-        run_backup("postgresql://gallery@db.school.lv/gallery", storage, tmp_path / "backup")
+    with pytest.raises(BackupError, match="handle SQLite and PostgreSQL, not mysql"):
+        run_backup("mysql://gallery@db.school.lv/gallery", storage, tmp_path / "backup")
     assert not (tmp_path / "backup").exists()
     config = {"DATA_DIR": tmp_path, "UPLOADS_DIR": tmp_path, "INDEX_DIR": tmp_path}
-    with pytest.raises(BackupError, match="pg_dump"):
-        DataDir.from_config({**config, "DATABASE_URL": "postgresql+psycopg://db/gallery"})
+    with pytest.raises(BackupError, match="not mysql"):
+        DataDir.from_config({**config, "DATABASE_URL": "mysql://db/gallery"})
+
+
+def test_a_snapshot_goes_back_only_into_its_own_engine(app, runner, tmp_path):
+    dest = tmp_path / "backup"
+    made = json.loads(ok(runner, "backup", str(dest), "--json"))
+    other = "sqlite" if ON_POSTGRES else "postgresql"
+    assert made["database"]["engine"] == ("postgresql" if ON_POSTGRES else "sqlite")
+    manifest = {**made, "database": {**made["database"], "engine": other}}
+    (dest / "db" / f"{made['name']}.json").write_text(json.dumps(manifest))
+    with bare_app(tmp_path / "restored") as restored:
+        result = restored.test_cli_runner().invoke(args=["restore", str(dest)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"snapshot {made['name']} is of a {other} database and this gallery's" in (result.output)
+    assert holds(tmp_path / "restored") == []
+
+
+postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs GALLERY_TEST_DATABASE")
+
+
+@postgres_only
+def test_without_pg_dump_a_backup_says_what_to_install(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(postgres_snapshots, "DEBIAN_BINARIES", tmp_path / "none")
+    monkeypatch.setenv("PATH", str(tmp_path / "none"))
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "pg_dump is not installed" in result.output, result.output
+    assert list((tmp_path / "backup" / "db").glob("*")) == []
+    assert list((tmp_path / "backup" / "tmp").glob("*")) == []
+
+
+@postgres_only
+def test_a_server_that_refuses_the_connection_fails_the_backup_cleanly(tmp_path):
+    refused = f"postgresql+psycopg://gallery@127.0.0.1:{free_port()}/gallery"
+    printed = subprocess.run(
+        [sys.executable, "-m", "gallery", "--data", str(tmp_path), "backup", str(tmp_path / "b")],
+        env={**os.environ, "GALLERY_DATABASE_URL": refused},
+        capture_output=True,
+        text=True,
+    )
+    assert printed.returncode == 1 and "Traceback" not in printed.stderr
+    assert "pg_dump failed" in printed.stderr and "refused" in printed.stderr, printed.stderr
+    assert list((tmp_path / "b" / "db").glob("*")) == []
+    assert list((tmp_path / "b" / "tmp").glob("*")) == []
+
+
+@postgres_only
+def test_a_dump_is_read_as_postgresql_wrote_it(app, runner, tmp_path):
+    """COPY text escapes tabs, newlines and backslashes: a file name with all three."""
+    ok(runner, "import", "--album", "day", *write_images(tmp_path / "made", [SIZE]))
+    odd = "a\tb\nc\\d \\N š.jpg"
+    with app.app_context():
+        session = db.get_session()
+        session.scalars(select(Photo)).one().filename = odd
+        session.commit()
+    dest = tmp_path / "backup"
+    manifest = json.loads(ok(runner, "backup", str(dest), "--json"))
+    (sha, _fmt), *_ = _shas(app)
+    assert BackupDir(dest).read(manifest).counts["photos"] == 1
+    (described,) = BackupDir(dest).photos_using(manifest, [sha])
+    assert described.startswith(f"day #1 {odd!r} (photo "), described
 
 
 # --- a backup while staff upload through the production server ----------------------------
@@ -377,9 +466,16 @@ def assert_consistent(backup: BackupDir, manifest: dict) -> None:
     database = backup.database(manifest)
     assert file_sha256(database) == manifest["database"]["sha256"]
     assert manifest["originals"]["missing"] == manifest["originals"]["damaged"] == []
-    for original in read_snapshot(database).originals:
+    for original in backup.read(manifest).originals:
         path = backup.files.original_path(original.sha256, original.extension)
         assert file_sha256(path) == original.sha256
-    with closing(sqlite3.connect(database)) as conn:  # rows and their renditions commit as one
-        bare = "SELECT COUNT(*) FROM photos WHERE id NOT IN (SELECT photo_id FROM renditions)"
-        assert conn.execute(bare).fetchone()[0] == 0
+    # Rows and their renditions commit as one: no photo of a snapshot lacks them.
+    if ON_POSTGRES:
+        dumped = list(postgres_snapshots.dumped_rows(database, ("photos", "renditions")))
+        photos = {row["id"] for table, row in dumped if table == "photos"}
+        rendered = {row["photo_id"] for table, row in dumped if table == "renditions"}
+        assert photos <= rendered
+    else:
+        with closing(sqlite3.connect(database)) as conn:
+            bare = "SELECT COUNT(*) FROM photos WHERE id NOT IN (SELECT photo_id FROM renditions)"
+            assert conn.execute(bare).fetchone()[0] == 0

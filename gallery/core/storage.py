@@ -137,6 +137,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def copy_hashing(source: Path, target: Path) -> str:
+    """Copy a file and return the SHA-256 of the bytes copied."""
+    digest = hashlib.sha256()
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        while chunk := reader.read(CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+    return digest.hexdigest()
+
+
 def write_atomic(final: Path, data: bytes, temp: Path) -> None:
     """Write bytes to `temp`, flush them to disk, then rename over `final`."""
     final.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,10 @@
 """Operations: setting up the data root, checking the store against the database and
 repairing it, backups and restores.
 
-`check` (with `media_scan`) finds problems and `repair` mends them; `backup`, `snapshots`
-and `restore` copy what cannot be rebuilt; `cli` and `backup_cli` are the commands; `views`
-is the audit log's page.
+`check` (with `media_scan`) finds problems and `repair` mends them; `backup` and `restore`
+copy what cannot be rebuilt, the database's part through `snapshots` (SQLite's in
+`sqlite_snapshots`, PostgreSQL's in `postgres_snapshots`, picked by `engines`); `cli` and
+`backup_cli` are the commands; `views` is the audit log's page.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Backups of what cannot be rebuilt, taken while the gallery runs; restores from them.
 
 A backup directory holds
-    db/<name>.sqlite3       database snapshots, each made with SQLite's online backup API
-    db/<name>.json          each snapshot's manifest (counts, app version, schema revision),
-                            written last: a snapshot without a manifest is unfinished, never used
+    db/<name>.sqlite3       database snapshots, each made with SQLite's online backup API,
+    db/<name>.dump          or with pg_dump (its custom format) from PostgreSQL
+    db/<name>.json          each snapshot's manifest (engine, counts, app version, schema
+                            revision), written last: a snapshot without a manifest is
+                            unfinished, never used
     originals/ab/cd/<sha256>.<ext>
                             every original a snapshot references, shared by all snapshots
                             (content-addressed: a second backup copies only the new ones)
@@ -18,18 +20,16 @@ never change and are deleted only when the trash is emptied, after their rows. S
 of a snapshot has its original on disk, unless the trash was emptied meanwhile: then the
 backup takes a fresh snapshot, in which those rows are gone.
 
-The database side (the SQLite backup API, reading a snapshot, refusing PostgreSQL with a
-pointer to pg_dump) lives in gallery/snapshots.py; restoring in gallery/restore.py.
+The database's part (snapshot, read a snapshot, put one back) is one small interface in
+gallery/ops/snapshots.py, for SQLite and for PostgreSQL; restoring is gallery/ops/restore.py.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,16 +38,9 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from gallery.core.storage import CHUNK, LocalStorage, file_sha256, write_atomic
-from gallery.ops.snapshots import (
-    BackupError,
-    Original,
-    Snapshot,
-    read_snapshot,
-    snapshot_database,
-    sqlite_file,
-    still_used,
-)
+from gallery.core.storage import LocalStorage, copy_hashing, file_sha256, write_atomic
+from gallery.ops.engines import SNAPSHOT_SUFFIXES, database_part, part_class, snapshot_engine
+from gallery.ops.snapshots import BackupError, DatabasePart, Original, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -110,16 +103,6 @@ def copy_original(original: Original, source: LocalStorage, target: LocalStorage
         temp.unlink(missing_ok=True)
 
 
-def copy_hashing(source: Path, target: Path) -> str:
-    """Copy a file and return the SHA-256 of the bytes copied."""
-    digest = hashlib.sha256()
-    with open(source, "rb") as reader, open(target, "wb") as writer:
-        while chunk := reader.read(CHUNK):
-            digest.update(chunk)
-            writer.write(chunk)
-    return digest.hexdigest()
-
-
 # --- the backup directory -----------------------------------------------------------------
 
 
@@ -173,10 +156,17 @@ class BackupDir:
     def database(self, manifest: dict) -> Path:
         return self.db / manifest["database"]["file"]
 
+    def read(self, manifest: dict) -> Snapshot:
+        """What a snapshot holds, read by its own engine's part."""
+        return part_class(snapshot_engine(manifest)).read(self.database(manifest))
+
+    def photos_using(self, manifest: dict, shas: list[str]) -> list[str]:
+        return part_class(snapshot_engine(manifest)).photos_using(self.database(manifest), shas)
+
     def free_name(self, created: datetime) -> str:
         base = created.strftime("%Y%m%dT%H%M%SZ")
         name, n = base, 1
-        while (self.db / f"{name}.json").exists() or (self.db / f"{name}.sqlite3").exists():
+        while any(self.db.glob(f"{name}.*")):
             n += 1
             name = f"{base}-{n}"
         return name
@@ -192,9 +182,9 @@ class BackupDir:
     def clean_unfinished(self) -> None:
         """Remove what a backup that died left behind (called under the lock)."""
         self.files.clean_temp()
-        for path in self.db.glob("*.sqlite3"):
+        for path in self.db.glob("*"):
             # By name, not by reading manifests: a damaged manifest never costs its snapshot.
-            if not path.with_suffix(".json").exists():
+            if path.suffix in SNAPSHOT_SUFFIXES and not path.with_suffix(".json").exists():
                 path.unlink()
 
     def prune(self, keep: int) -> dict[str, int]:
@@ -209,8 +199,8 @@ class BackupDir:
 
     def _prune_originals(self, kept: list[dict]) -> int:
         try:
-            wanted = {o.sha256 for m in kept for o in read_snapshot(self.database(m)).originals}
-        except sqlite3.Error as exc:  # unsure what a kept snapshot needs: remove nothing
+            wanted = {o.sha256 for m in kept for o in self.read(m).originals}
+        except BackupError as exc:  # unsure what a kept snapshot needs: remove nothing
             log.warning("originals not pruned: a kept snapshot is unreadable (%s)", exc)
             return 0
         removed = 0
@@ -239,7 +229,7 @@ def run_backup(
     database_url: str, storage: LocalStorage, dest: Path, keep: int | None = None
 ) -> dict:
     """Snapshot the database, copy the originals it references into `dest`; the manifest."""
-    live = sqlite_file(database_url)
+    live = database_part(database_url)
     target = BackupDir(dest)
     if target.root.is_relative_to(storage.root.resolve()):
         raise BackupError(f"{dest} is inside the uploads directory: choose a place outside it")
@@ -248,7 +238,7 @@ def run_backup(
     with target.locked():
         target.clean_unfinished()
         taken = snapshot_and_copy(live, storage, target)
-        manifest = _manifest(target.free_name(taken.created), taken)
+        manifest = _manifest(target.free_name(taken.created), live, taken)
         manifest["seconds"] = round(time.monotonic() - started, 2)
         target.commit(taken.database, manifest)
         if keep:
@@ -256,18 +246,18 @@ def run_backup(
     return manifest
 
 
-def snapshot_and_copy(live: Path, storage: LocalStorage, target: BackupDir) -> Taken:
+def snapshot_and_copy(live: DatabasePart, storage: LocalStorage, target: BackupDir) -> Taken:
     """The database first, then its originals; again if the trash was emptied in between."""
     earlier = Copied()  # what attempts before this one copied
     for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):
-        temp_db = target.files.temp_path(".sqlite3")
+        temp_db = target.files.temp_path(live.suffix)
         created = datetime.now(UTC)
-        snapshot_database(live, temp_db)
-        snapshot = read_snapshot(temp_db)
+        live.snapshot(temp_db)
+        snapshot = type(live).read(temp_db)
         copied = copy_originals(snapshot.originals, storage, target.files)
         copied.copied += earlier.copied
         copied.bytes_copied += earlier.bytes_copied
-        gone = set(copied.missing) - still_used(live, copied.missing)
+        gone = set(copied.missing) - live.still_used(copied.missing)
         if not gone or attempt == SNAPSHOT_ATTEMPTS:
             return Taken(temp_db, created, snapshot, copied, attempt)
         # Their rows were deleted after the snapshot: the trash was emptied. A fresh snapshot
@@ -278,13 +268,17 @@ def snapshot_and_copy(live: Path, storage: LocalStorage, target: BackupDir) -> T
     raise AssertionError("unreachable")
 
 
-def _manifest(name: str, taken: Taken) -> dict:
+def _manifest(name: str, live: DatabasePart, taken: Taken) -> dict:
     return {
         "name": name,
         "created_at": taken.created.isoformat(),
         "app_version": _app_version(),
         "schema_revision": taken.snapshot.revision,
-        "database": {"file": f"{name}.sqlite3", "sha256": file_sha256(taken.database)},
+        "database": {
+            "engine": live.engine,
+            "file": f"{name}{live.suffix}",
+            "sha256": file_sha256(taken.database),
+        },
         "counts": taken.snapshot.counts,
         "originals": asdict(taken.copied),
         "attempts": taken.attempts,

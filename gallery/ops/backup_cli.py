@@ -16,7 +16,7 @@ from gallery.ingest.pipeline import IngestSettings, rebuild_renditions
 from gallery.ingest.workers import WorkerPool
 from gallery.ops.backup import BackupDir, Copied, run_backup
 from gallery.ops.restore import DataDir, photos_without, restore_files
-from gallery.ops.snapshots import BackupError, photos_using
+from gallery.ops.snapshots import BackupError
 from gallery.search import service as search
 
 
@@ -50,8 +50,8 @@ def backup(dest: Path, keep: int | None, as_json: bool) -> None:
         _echo_backup(manifest, BackupDir(dest).root)
     originals = Copied(**manifest["originals"])
     if not originals.ok:
-        database = BackupDir(dest).database(manifest)
-        _report(database, originals, "in the data directory, so it is not in this backup")
+        where = "in the data directory, so it is not in this backup"
+        _report(BackupDir(dest), manifest, originals, where)
         click.echo("run `gallery check` on the gallery to see what else is wrong", err=True)
         sys.exit(1)
 
@@ -81,11 +81,11 @@ def _count(number: int, word: str) -> str:
     return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
 
-def _report(database: Path, originals: Copied, where: str) -> None:
+def _report(backup: BackupDir, manifest: dict, originals: Copied, where: str) -> None:
     """Name each photo whose original is missing or damaged, so an admin can find it."""
     damaged = "damaged (its bytes differ from its hash)"
     for what, shas in (("missing", originals.missing), (damaged, originals.damaged)):
-        for photo in photos_using(database, shas) if shas else []:
+        for photo in _or_fail("report", backup.photos_using, manifest, shas) if shas else []:
             click.echo(f"original {what} {where}: {photo}", err=True)
 
 
@@ -112,7 +112,7 @@ def restore(src: Path, name: str | None, list_only: bool, workers: int | None) -
         f"{_count(restored.copied.copied, 'original')} verified and put back; renditions of "
         f"{_count(rendered, 'original')} and the search index rebuilt"
     )
-    _report(data.database, restored.copied, "in the backup")
+    _report(BackupDir(src), restored.manifest, restored.copied, "in the backup")
     for label in failed:
         click.echo(f"renditions could not be made from {label}", err=True)
     if not restored.copied.ok or failed:
