@@ -365,6 +365,10 @@ ROWS = {
 }
 
 
+def _tupled(value):
+    return tuple(value) if isinstance(value, list) else value  # pairs come back from JSON as lists
+
+
 def _print(results: dict, names: list[str], small: str, large: str, whats: list[str]) -> None:
     head = [f"{name} {size}" for name in names for size in (small, large)]
     print("| what | " + " | ".join(head) + " | " + " | ".join(f"{n} ratio" for n in names) + " |")
@@ -373,7 +377,7 @@ def _print(results: dict, names: list[str], small: str, large: str, whats: list[
         for label, get, fmt in ROWS[what]:
             cells, ratios = [], []
             for name in names:
-                values = [get(results[name, what, size]) for size in (small, large)]
+                values = [_tupled(get(results[name, what, size])) for size in (small, large)]
                 cells += [fmt.format(*v) if isinstance(v, tuple) else fmt.format(v) for v in values]
                 a, b = (v[-1] if isinstance(v, tuple) else v for v in values)
                 ratios.append(f"{b / a:.2f}x" if a else "")
