@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 SEGMENT_FROM = 20_000  # documents: a smaller segment is quick to read as it is
 HEAD_FROM = 1_000  # documents a term is in for its list to be kept (shorter: ~1.5 ms)
-FORMAT = 1
+FORMAT = 2
+UNREAD = frozenset({"spell"})  # fields no search reads postings of ("did you mean" reads words)
 ARRAYS = ("ids", "weights", "lengths")
 PAIRS = ("docs", "codes")  # a facet's arrays
 
@@ -92,7 +93,7 @@ def write_heads(
     ids: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     at = 0
-    for field in reader.indexed_field_names():
+    for field in sorted(set(reader.indexed_field_names()) - UNREAD):
         for stored, info in reader.iter_field(field):
             if info.doc_frequency() >= term_from:
                 term = reader.schema[field].from_bytes(stored)  # every field here is text
@@ -130,8 +131,8 @@ def facet_pairs(reader, field: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     if field in reader.indexed_field_names():
         for term in reader.field_terms(field):
             values.append(term)
-            docs.append(np.array(term_postings(reader, field, term)[0], dtype=np.int64))
-    codes = [np.full(len(held), code, dtype=np.int64) for code, held in enumerate(docs)]
+            docs.append(np.array(term_postings(reader, field, term)[0], dtype=np.int32))
+    codes = [np.full(len(held), code, dtype=np.int32) for code, held in enumerate(docs)]
     empty = np.empty(0, dtype=np.int64)
     return (
         values,
