@@ -1,4 +1,4 @@
-"""The tests on PostgreSQL (opt-in): a fresh database for each data directory.
+"""The tests on PostgreSQL (scripts/test's second pass): a fresh database for each data directory.
 
 With GALLERY_TEST_DATABASE set to a server's SQLAlchemy URL (`scripts/postgres` prints
 one), every data directory a test uses gets a database of its own on that server, where
