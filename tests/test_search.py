@@ -489,15 +489,15 @@ def test_several_words_rank_as_whoosh_and_does(app):
 
 def test_a_one_word_search_reads_its_short_posting_list_once(app, monkeypatch):
     """Matching and ranking share the list (a long one is kept per segment anyway)."""
-    from gallery.search import searching
+    from gallery.search import searching, segments
 
     reads: list[tuple[str, str]] = []
 
-    def counted(reader, field, term, read=searching.term_postings):
+    def counted(reader, field, term, read=segments.term_postings):
         reads.append((field, term))
         return read(reader, field, term)
 
-    monkeypatch.setattr(searching, "term_postings", counted)
+    monkeypatch.setattr(segments, "term_postings", counted)
     with app.app_context():
         session = db.get_session()
         album = add_album(session, "once")

@@ -3,9 +3,10 @@ reindex, check.
 
 The database is the source of truth; the Whoosh index follows it (`sync` watches commits,
 and an import's new photos arrive as one batch) and can be rebuilt from it at any time.
-Only `engine`, `schema`, `searching` and `postings` know Whoosh, with the Latvian analysis
-in `latvian`. Views and the CLI use the verbs with the current app's index; code without an
-app (tests, benchmarks) uses `engine.SearchIndex` and `results.run_search` directly.
+Only `engine`, `schema`, `searching`, `segments` and `postings` know Whoosh (`heads` keeps
+a large segment's arrays on disk), with the Latvian analysis in `latvian`. Views and the
+CLI use the verbs with the current app's index; code without an app (tests, benchmarks)
+uses `engine.SearchIndex` and `results.run_search` directly.
 
 The ways in are imported by `init_app`, not here: `gallery import` keeps the index in
 step without loading the search page, its API schemas or the web layer.

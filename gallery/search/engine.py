@@ -49,14 +49,8 @@ from gallery.search.heads import HEAD_FROM, SEGMENT_FROM, load_heads, write_head
 from gallery.search.limits import UNLIMITED, Budget
 from gallery.search.query import ParsedQuery
 from gallery.search.schema import FACET_FIELDS, SCHEMA_VERSION, build_schema, whoosh_fields
-from gallery.search.searching import (
-    CachedBM25F,
-    RawResults,
-    SearcherCache,
-    SegmentFacts,
-    ValueSpace,
-    run,
-)
+from gallery.search.searching import RawResults, run
+from gallery.search.segments import CachedBM25F, SearcherCache, SegmentFacts, ValueSpace
 from gallery.search.writer import Job, WriterThread
 
 log = logging.getLogger(__name__)

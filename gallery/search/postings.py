@@ -1,4 +1,4 @@
-"""A term's posting list in one pass, and BM25 over it: the hot path of a common word.
+"""A term's posting list in one pass: what a segment's arrays are read from.
 
 Whoosh's matchers hand out one posting per method call; a word in a tenth of 100,000
 captions is ~10,000 postings to read before any ranking. They are read through the
@@ -11,13 +11,8 @@ private attributes (tests/test_search_public_whoosh.py): they change without not
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterable, Sequence
-
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
-from whoosh.scoring import bm25
-from whoosh.searching import Searcher
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults, as the app's weighting uses
 
@@ -50,27 +45,3 @@ def term_postings(reader, field: str, term: str) -> tuple[list[int], list[float]
 def deleted(reader) -> frozenset[int]:
     """The segment's deleted documents (an edit deletes the old version of a photo)."""
     return frozenset(reader.deleted_docs_set) if reader.has_deletions() else frozenset()
-
-
-def best_for_term(
-    searcher: Searcher,
-    leaves: Iterable[tuple[int, tuple[Sequence[int], Sequence[float]], Sequence[int]]],
-    term: str,
-    found: set[int],
-    limit: int,
-) -> list[tuple[float, int]]:
-    """The `limit` found documents where one `text` term scores best (BM25), best first.
-
-    `leaves`: each segment's document offset, the term's postings there, `text` lengths.
-    """
-    idf = searcher.idf("text", term)
-    average = searcher.avg_field_length("text") or 1
-    scored: list[tuple[float, int]] = []
-    for offset, (ids, weights), lengths in leaves:
-        scored.extend(
-            (bm25(idf, weight, lengths[docnum], average, B, K1), -(docnum + offset))
-            for docnum, weight in zip(ids, weights, strict=True)
-            if docnum + offset in found
-        )
-    # Ties go to the older document, as Whoosh's own collector has it.
-    return [(score, -negated) for score, negated in heapq.nlargest(limit, scored)]
