@@ -413,6 +413,18 @@ def test_writes_and_searches_from_many_threads(app, gallery):
     assert errors == []
 
 
+def _in_two_segments(captions: list[str], edited: int, caption: str) -> None:
+    """Photos of these captions indexed, then one edited: a second segment, and a deletion."""
+    session = db.get_session()
+    album = add_album(session, "ranked")
+    photos = [add_photo(session, album, text) for text in captions]
+    session.commit()
+    search.index_photos([p.id for p in photos], wait=None)
+    photos[edited].caption = caption
+    session.commit()
+    search.index_photos([photos[edited].id], wait=None)
+
+
 def test_the_fast_lane_ranks_as_whoosh_does(app):
     """One word is matched and ranked from its posting lists, read in one pass and kept per
     segment; Whoosh's own matchers and collector must agree, edits and all."""
@@ -429,14 +441,7 @@ def test_the_fast_lane_ranks_as_whoosh_does(app):
         "Bez tā vārda",
     ] * 4
     with app.app_context():
-        session = db.get_session()
-        album = add_album(session, "rank")
-        photos = [add_photo(session, album, caption) for caption in captions]
-        session.commit()
-        search.index_photos([p.id for p in photos], wait=None)
-        photos[1].caption = "Konference konference"  # a second segment, and a deletion
-        session.commit()
-        search.index_photos([photos[1].id], wait=None)
+        _in_two_segments(captions, edited=1, caption="Konference konference")
         with search.get_index().searcher() as cache:
             term = [wq.Term("text", "konferenc")]
             for sub, _offset, _facts in cache.leaves:
@@ -469,14 +474,7 @@ def test_several_words_rank_as_whoosh_and_does(app):
         "Dalībnieki bez tās",
     ] * 3
     with app.app_context():
-        session = db.get_session()
-        album = add_album(session, "and")
-        photos = [add_photo(session, album, caption) for caption in captions]
-        session.commit()
-        search.index_photos([p.id for p in photos], wait=None)
-        photos[0].caption = "Konference konference dalībnieki"
-        session.commit()
-        search.index_photos([photos[0].id], wait=None)
+        _in_two_segments(captions, edited=0, caption="Konference konference dalībnieki")
         with search.get_index().searcher() as cache:
             terms = [wq.Term("text", "konferenc"), wq.Term("text", "dalibniek")]
             found = matching(cache, terms, staff=True)

@@ -102,12 +102,10 @@ def write_heads(
                 ids.append(np.array(held, dtype=np.uint32))
                 weights.append(np.array(weighed, dtype=np.float32))
                 at += len(held)
-    size = reader.doc_count_all()
-    length = reader.doc_field_length
     arrays = {
         "ids": np.concatenate(ids) if ids else np.empty(0, dtype=np.uint32),
         "weights": np.concatenate(weights) if weights else np.empty(0, dtype=np.float32),
-        "lengths": np.fromiter((length(d, "text", 1) for d in range(size)), np.float32, size),
+        "lengths": text_lengths(reader).astype(np.float32),  # whole numbers: exact
     }
     facets = {}
     for n, field in enumerate(facet_fields):
@@ -122,6 +120,12 @@ def write_heads(
     except FileNotFoundError:  # Whoosh cleaned the segment's files away meanwhile
         return None
     return load_heads(folder, segment)
+
+
+def text_lengths(reader) -> np.ndarray:
+    """Each document's number of `text` terms (what BM25 divides by), as Whoosh keeps it."""
+    size, length = reader.doc_count_all(), reader.doc_field_length
+    return np.fromiter((length(d, "text", 1) for d in range(size)), np.float64, size)
 
 
 def facet_pairs(reader, field: str) -> tuple[list[str], np.ndarray, np.ndarray]:

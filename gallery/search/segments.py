@@ -17,7 +17,7 @@ import numpy as np
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from gallery.search.heads import SEGMENT_FROM, Heads, facet_pairs, load_heads
+from gallery.search.heads import SEGMENT_FROM, Heads, facet_pairs, load_heads, text_lengths
 from gallery.search.postings import K1, B, deleted, term_postings
 from gallery.search.schema import FACET_FIELDS, analyzed
 
@@ -124,13 +124,12 @@ class SegmentFacts:
 
     def lengths(self) -> np.ndarray:
         """Document number -> how many terms its `text` has (what BM25 divides by)."""
-        if self._lengths is None and self.heads is not None:
-            self._lengths = self.heads.lengths
         if self._lengths is None:
-            length = self.searcher.reader().doc_field_length
-            self._lengths = np.fromiter(
-                (length(d, "text", 1) for d in range(self.size)), dtype=np.float64, count=self.size
-            )
+            kept = self.heads.lengths if self.heads is not None else None
+            if kept is None:
+                self._lengths = text_lengths(self.searcher.reader())
+            else:  # float64, as Whoosh's own scorer counts, which it is handed to
+                self._lengths = np.asarray(kept, dtype=np.float64)
         return self._lengths
 
     def norms(self, average: float) -> np.ndarray:
