@@ -31,9 +31,9 @@ def _make_data_app() -> Flask:
 
 def _data_commands() -> dict[str, click.Command]:
     """The commands that work on the data alone, by name."""
-    from gallery.catalog.cli import import_
+    from gallery.catalog.cli import import_, worker
 
-    return {"import": import_}
+    return {"import": import_, "worker": worker}
 
 
 class GalleryGroup(FlaskGroup):

@@ -70,6 +70,17 @@ SETTINGS: tuple[Setting, ...] = (
         10,
         "How much lower decode workers' CPU priority is beside `gallery serve` (0-19).",
     ),
+    Setting(
+        "QUEUE_URL",
+        "",
+        "Redis URL of the job queue that decodes uploads on `gallery worker`s; empty: in-process.",
+    ),
+    Setting(
+        "QUEUE_HEARTBEAT",
+        60,
+        "Seconds without a sign of life before a worker's jobs go to another worker.",
+    ),
+    Setting("QUEUE_ATTEMPTS", 3, "Times a queued upload is tried before it is reported failed."),
     Setting("ZIP_MAX_ENTRIES", 2000, "Most entries read from one zip archive."),
     Setting("ZIP_MAX_BYTES", 4 * 1024**3, "Most uncompressed bytes read from one zip archive."),
     Setting("ZIP_MAX_RATIO", 200, "Highest compression ratio of a zip entry (bomb guard)."),

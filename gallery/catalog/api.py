@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, after_this_request, current_app, request, url_for
 from werkzeug.wrappers import Response
 
 from gallery.accounts.auth import actor, current_user, is_staff, require_role, viewer
-from gallery.catalog import albums, imports, photos, trash
+from gallery.catalog import albums, imports, photos, queue, trash
 from gallery.catalog.representations import album_model, photo_model
 from gallery.catalog.schemas import (
     AlbumAnswer,
@@ -36,15 +36,18 @@ from gallery.catalog.schemas import (
     Restored,
     Trash,
     Unlisted,
+    Upload,
+    UploadQueued,
     UploadReport,
+    UploadStatus,
 )
 from gallery.core import audit
 from gallery.core import visibility as seeing
 from gallery.core.db import get_session
 from gallery.core.errors import InvalidInput, NotFound
 from gallery.core.messages import N_, Message
-from gallery.core.models import Album, Photo
-from gallery.core.states import Result
+from gallery.core.models import Album, Photo, UploadJob
+from gallery.core.states import JobState, Result
 from gallery.ingest.errors import DISK_FULL, STATUS
 from gallery.ingest.pipeline import Outcome
 from gallery.web.contract import Id, operation
@@ -137,15 +140,17 @@ def album_photos(slug: AlbumSlug, query: AlbumPhotosQuery) -> PhotoList:
 @bp.post("/albums/<slug>/photos")
 @require_role("staff")
 @operation(
-    "Upload a photo (201: the photo) or a zip (its report: 201 when it added photos)",
+    "Upload a photo (201: the photo) or a zip (its report: 201 when it added photos); with "
+    "a job queue (QUEUE_URL), 202 and the upload's status URL",
     answer=PhotoAnswer | UploadReport,
     status=201,
-    also={200: UploadReport},
+    also={200: UploadReport, 202: UploadQueued},
     errors={
         400: "No file in the field `file`",
         409: "A duplicate: `photo_id` names the photo already there",
         415: "Not a supported image format",
         422: "Corrupt or undecodable",
+        503: "The job queue could not be reached: the upload was not taken",
     },
     upload=True,
 )
@@ -156,10 +161,56 @@ def album_upload(slug: AlbumSlug) -> Response | tuple[Any, int]:
         no_file = Message(N_("send the photo in a multipart field named 'file'"))
         return error_response(400, "no_file", no_file)
     get_session().commit()  # free the write lock: the import commits in its own sessions
-    outcomes = imports.import_upload(album.id, upload, actor())
+    if queue.queued():
+        return _queue_upload(album.id, upload)
+    return _upload_answer(imports.import_upload(album.id, upload, actor()))
+
+
+def _upload_answer(outcomes: list[Outcome]) -> Response | tuple[Any, int]:
     if len(outcomes) == 1 and not outcomes[0].label.count("!/"):
         return _single_upload(outcomes[0])
     return _batch_upload(outcomes)
+
+
+def _queue_upload(album_id: int, upload: Any) -> Response | tuple[Any, int]:
+    try:
+        job = queue.queue_upload(album_id, upload, actor())
+    except queue.QueueDown:
+        down = Message(N_("the upload queue is not reachable; try again in a minute"))
+        return error_response(503, "queue_down", down)
+    if isinstance(job, Outcome):  # refused before it was queued (a full disk)
+        return _single_upload(job)
+    answer = _upload_model(job)
+
+    @after_this_request
+    def locate(response: Response) -> Response:
+        response.headers["Location"] = answer.url
+        return response
+
+    return UploadQueued(upload=answer), 202
+
+
+@bp.get("/uploads/<int:job_id>")
+@require_role("staff")
+@operation("A queued upload: its state, and once done what it answered", answer=UploadStatus)
+def upload_status(job_id: Id) -> UploadStatus:
+    job = get_session().get(UploadJob, job_id)
+    if job is None:
+        raise NotFound(N_("no upload %(id)s"), id=job_id)
+    status = UploadStatus(upload=_upload_model(job))
+    if job.state in (JobState.DONE, JobState.FAILED):
+        answer = _upload_answer(queue.upload_outcomes(job) or [queue.gave_up(job)])
+        if isinstance(answer, Response):  # an error, as the upload would have answered it
+            status.result, status.result_status = answer.get_json(), answer.status_code
+        else:
+            model, code = answer
+            status.result, status.result_status = model.model_dump(mode="json"), code
+    return status
+
+
+def _upload_model(job: UploadJob) -> Upload:
+    url = url_for("catalog_api.upload_status", job_id=job.id)
+    return Upload(id=job.id, state=job.state, url=url, attempts=job.attempts)
 
 
 @bp.put("/albums/<slug>/order")

@@ -223,4 +223,22 @@ def demo() -> None:
     )
 
 
-COMMANDS = (import_, photos, albums, renditions, demo)
+@click.command()
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    help="Uploads worked on at once, each with a decode process (default: one per core).",
+)
+@with_appcontext
+def worker(threads: int | None) -> None:
+    """Import the uploads the job queue holds (QUEUE_URL) until stopped (SIGTERM)."""
+    from gallery.catalog.queue import run_worker
+    from gallery.config import worker_count
+
+    if not current_app.config["QUEUE_URL"]:
+        _fail("no job queue is set: set GALLERY_QUEUE_URL (e.g. redis://127.0.0.1:6379/0)")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_worker(app, threads or worker_count(current_app.config))
+
+
+COMMANDS = (import_, photos, albums, renditions, demo, worker)

@@ -95,7 +95,7 @@ def import_upload(album_id: int, upload: FileStorage, user: str) -> list[Outcome
         outcomes = import_sources(album_id, sources, web_pool(), user=user)
     finally:
         intake.discard()
-    _audit_uploads(album_id, outcomes, user)
+    audit_uploads(album_id, outcomes, user)
     return outcomes
 
 
@@ -103,11 +103,11 @@ def _upload_sources(intake: Intake, filename: str) -> Iterable[Source]:
     """A zip's entries, or the upload itself (also a zip that met a full disk, to say so)."""
     if intake.head.startswith(ZIP_MAGIC) and intake.complete:
         sources = expand([intake.temp], zip_limits(current_app.config))
-        return (_named(source, intake.temp, filename) for source in sources)
+        return (named(source, intake.temp, filename) for source in sources)
     return [Source(filename or "upload", filename, lambda: intake)]
 
 
-def _audit_uploads(album_id: int, outcomes: list[Outcome], user: str) -> None:
+def audit_uploads(album_id: int, outcomes: list[Outcome], user: str) -> None:
     """One audit event for the photos an upload added, however many (a zip's), with their
     count and ids (the photos are committed already)."""
     imported = [o.photo_id for o in outcomes if o.status == Result.IMPORTED]
@@ -118,7 +118,7 @@ def _audit_uploads(album_id: int, outcomes: list[Outcome], user: str) -> None:
         audit.record(session, user, "photo.upload", album, count=len(imported), ids=imported)
 
 
-def _named(source: Source, temp: Path, filename: str) -> Source:
+def named(source: Source, temp: Path, filename: str) -> Source:
     """Report an upload by the name it was sent with, not by its temp file.
 
     The name is kept raw here (the pipeline cleans it for display, with a fallback when

@@ -7,13 +7,22 @@ is a subclass, so a visitor's answer cannot carry it.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import MISSING, BeforeValidator, Field
 
 from gallery.catalog.albums import SLUG
 from gallery.catalog.photos import MAX_TEXT
-from gallery.core.states import MAX_RATING, Consent, Label, Pick, Role, Status, Visibility
+from gallery.core.states import (
+    MAX_RATING,
+    Consent,
+    JobState,
+    Label,
+    Pick,
+    Role,
+    Status,
+    Visibility,
+)
 from gallery.culling.schemas import DuplicateRef, FilterQuery
 from gallery.web.contract import WHOLE, Id, Input, Output, Query, documented
 
@@ -237,6 +246,28 @@ class UploadReport(Output):
     photos: list[StaffPhoto]
     duplicates: list[Duplicate]
     rejected: list[Rejected]
+
+
+class Upload(Output):
+    """An upload the job queue holds (QUEUE_URL): poll `url` until `state` is done."""
+
+    id: int
+    state: JobState
+    url: str
+    attempts: int
+
+
+class UploadQueued(Output):
+    upload: Upload
+
+
+class UploadStatus(Output):
+    """A queued upload; once done, `result` is the body the upload would have answered at
+    once (a photo, a zip's report or an error) and `result_status` its status."""
+
+    upload: Upload
+    result_status: int | None = None
+    result: dict[str, Any] | None = None
 
 
 class Trash(Output):

@@ -30,7 +30,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 from gallery.core.errors import InvalidInput
 from gallery.core.messages import N_
-from gallery.core.states import ArticleStatus, Consent, Label, Pick, Role, Status, Visibility
+from gallery.core.states import (
+    ArticleStatus,
+    Consent,
+    JobState,
+    Label,
+    Pick,
+    Role,
+    Status,
+    Visibility,
+)
 
 
 def utcnow() -> datetime:
@@ -438,6 +447,28 @@ class AlbumTotal(Base):
 
     name: Mapped[str] = mapped_column(String(16), primary_key=True)
     albums: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UploadJob(Base):
+    """An upload handed to the job queue (QUEUE_URL): the file waits in the media store's
+    incoming/ until a `gallery worker` imports it; its outcomes are kept for the status URL.
+
+    The row, not the broker, is the truth: a worker counts its attempts here, so a job
+    whose workers keep dying under it is reported failed, not retried forever.
+    """
+
+    __tablename__ = "upload_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    album_id: Mapped[int] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"), index=True)
+    user: Mapped[str] = mapped_column(String(254), default="")
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    incoming: Mapped[str] = mapped_column(String(80))  # the file's key in incoming/
+    state: Mapped[JobState] = state_column(JobState, JobState.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    outcomes: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Article(Base):

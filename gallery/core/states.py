@@ -55,6 +55,15 @@ class Result(StrEnum):
     RENDERED = "rendered"  # renditions made again from an original
 
 
+class JobState(StrEnum):
+    """Where a queued upload is: waiting for a worker, with one, or settled."""
+
+    QUEUED = "queued"
+    WORKING = "working"
+    DONE = "done"  # its outcomes are kept: imported, duplicate or rejected, file by file
+    FAILED = "failed"  # the workers kept failing on it (or died under it) too often
+
+
 class ArticleStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"

@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +30,7 @@ class LocalStorage:
         self.tmp = self.root / "tmp"
 
     def ensure(self) -> None:
-        for name in ("originals", "renditions", "tmp"):
+        for name in ("originals", "renditions", "tmp", "incoming"):
             (self.root / name).mkdir(parents=True, exist_ok=True)
 
     def temp_path(self, suffix: str = "") -> Path:
@@ -63,6 +64,22 @@ class LocalStorage:
         final = self.rendition_path(sha256, name, fmt)
         write_atomic(final, data, self.temp_path(f".{_ext(fmt)}"))
         return final
+
+    def put_incoming(self, temp: Path) -> str:
+        """Keep an upload for the job queue's workers; return its key."""
+        key = f"{uuid.uuid4().hex}{temp.suffix}"
+        final = self.root / "incoming" / key
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp, final)
+        return key
+
+    @contextmanager
+    def incoming(self, key: str) -> Iterator[Path]:
+        """A kept upload as a local file, for as long as the block runs."""
+        yield self.root / "incoming" / key
+
+    def remove_incoming(self, key: str) -> None:
+        (self.root / "incoming" / key).unlink(missing_ok=True)
 
     def remove_original(self, sha256: str, ext: str) -> None:
         """Delete an original no row uses: emptying the trash, or an import that failed to
