@@ -105,6 +105,21 @@ def users(runner):
 
 
 @pytest.fixture(scope="session")
+def redis_server() -> str:
+    """A throwaway Redis for the job queue (scripts/redis), its URL."""
+    return servers.redis_url()
+
+
+@pytest.fixture
+def queue_url(redis_server, worker_id) -> str:
+    """A Redis database of this test process's own, emptied (xdist workers side by side)."""
+    number = 1 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+    url = redis_server.rsplit("/", 1)[0] + f"/{number}"
+    servers.empty_redis(url)
+    return url
+
+
+@pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole run; each test opens its own pages."""
     with servers.chromium() as browser:

@@ -10,40 +10,18 @@ from __future__ import annotations
 import io
 import os
 import signal
-import subprocess
-import sys
 import time
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import redis
 
 from gallery.core.models import Photo, UploadJob
-from tests.helpers import databases, images
+from tests.helpers import images, servers
 from tests.helpers.apps import migrated_app
 from tests.helpers.cli import invoke
 
-ROOT = Path(__file__).resolve().parent.parent
 HEARTBEAT = 2  # seconds: a killed worker's job moves soon
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> str:
-    done = subprocess.run([ROOT / "scripts" / "redis"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
-
-
-@pytest.fixture
-def queue_url(redis_server, worker_id) -> str:
-    """A Redis database of this test process's own, emptied (xdist workers side by side)."""
-    number = 1 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
-    url = redis_server.rsplit("/", 1)[0] + f"/{number}"
-    redis.Redis.from_url(url).flushdb()
-    return url
 
 
 @pytest.fixture
@@ -84,35 +62,15 @@ def api(queued_app):
     return call
 
 
-@contextmanager
-def worker(app, *, threads: int = 1) -> Iterator[subprocess.Popen]:
-    """A `gallery worker` over the app's data and queue, in its own process group (its
-    decode processes die with it when the test kills it)."""
-    data = Path(app.config["DATA_DIR"])
+def worker(app, *, threads: int = 1):
+    """A `gallery worker` over the app's data and queue (see servers.working)."""
     env = {
-        **os.environ,
-        **databases.subprocess_env(data),
         "GALLERY_QUEUE_URL": app.config["QUEUE_URL"],
         "GALLERY_QUEUE_HEARTBEAT": str(HEARTBEAT),
         "GALLERY_QUEUE_ATTEMPTS": str(app.config["QUEUE_ATTEMPTS"]),
         "GALLERY_WORKERS": "1",
     }
-    command = [sys.executable, "-m", "gallery", "--data", str(data), "worker"]
-    log = open(data / f"worker-{time.monotonic_ns()}.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [*command, "--threads", str(threads)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=20)
-        log.close()
+    return servers.working(Path(app.config["DATA_DIR"]), env, threads=threads)
 
 
 def upload(api, name: str, data: bytes):

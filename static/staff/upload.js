@@ -114,8 +114,10 @@ function tally(added, duplicate, rejected, failed = 0) {
 
 function pump() {
   const active = items.filter((item) => ["uploading", "processing"].includes(item.state)).length;
+  // One queued on the server (followed, no request open) leaves its place to the next file.
+  const sending = items.filter((item) => item.xhr).length;
   const waiting = items.filter((item) => item.state === "queued");
-  for (const item of waiting.slice(0, Math.max(CONCURRENCY - active, 0))) send(item);
+  for (const item of waiting.slice(0, Math.max(CONCURRENCY - sending, 0))) send(item);
   if (active === 0 && waiting.length === 0 && items.length) {
     store.resyncSoon(0); // final numbers: the server keeps the album in taken-at order
     drawSummary();
@@ -150,8 +152,36 @@ function send(item) {
   xhr.send(form);
 }
 
+// With a job queue the server keeps the file and answers 202: a worker imports it, and its
+// status URL says, once done, what the upload would have answered at once.
+const POLL_MS = 1000;
+
+function follow(item, url) {
+  item.polling = window.setTimeout(async () => {
+    item.polling = null;
+    if (item.state !== "processing") return; // stopped meanwhile
+    try {
+      const answer = await fetch(url, { headers: { Accept: "application/json" } });
+      const body = await answer.json();
+      if (answer.ok && ["done", "failed"].includes(body.upload.state)) {
+        settle(item, body.result_status, body.result);
+      } else if (answer.ok) follow(item, url);
+      else fail(item, errorOf(answer.status, body).message);
+    } catch {
+      follow(item, url); // a moment without the server: ask again
+    }
+  }, POLL_MS);
+}
+
 function settle(item, code, body) {
   item.xhr = null;
+  if (code === 202 && body && body.upload) {
+    item.state = "processing";
+    show(item);
+    follow(item, body.upload.url);
+    pump();
+    return;
+  }
   if (code === 201 && body && body.photo) {
     item.state = "done"; // no number here: the album re-sorts by time as photos arrive
     store.put([body.photo]);
@@ -212,6 +242,10 @@ function fail(item, message, next = true) {
 function stop(item) {
   if (item.xhr) item.xhr.abort(); // "abort" marks it failed, so it can be retried
   else if (item.state === "queued") fail(item, t("stopped"));
+  else if (item.polling) { // on the server already: it goes on there; stop watching it
+    window.clearTimeout(item.polling);
+    fail(item, t("stopped"));
+  }
 }
 
 function retry(item) {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -52,6 +53,42 @@ def serving(data: Path, env: dict | None = None) -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def redis_url() -> str:
+    """Start (or find) the throwaway Redis of scripts/redis; its URL."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "redis"
+    done = subprocess.run([script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def empty_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+@contextmanager
+def working(data: Path, env: dict, threads: int = 1) -> Iterator[subprocess.Popen]:
+    """`gallery worker` over `data` for the duration, in its own process group: a test may
+    kill it with its decode processes (os.killpg), as a machine going down would."""
+    command = [sys.executable, "-m", "gallery", "--data", str(data), "worker"]
+    log = open(data / f"worker-{time.monotonic_ns()}.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [*command, "--threads", str(threads)],
+        env={**os.environ, **databases.subprocess_env(data), **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=20)
+        log.close()
 
 
 def server_errors(data: Path) -> list[str]:
