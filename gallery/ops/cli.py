@@ -160,4 +160,40 @@ def _as_json(report: maintenance.Report, fixes: list[Fix], left: list) -> dict:
     }
 
 
-COMMANDS = (init, check)
+@click.command()
+@click.option(
+    "--to-database",
+    "url",
+    required=True,
+    metavar="URL",
+    help="SQLAlchemy URL of an empty database, e.g. postgresql+psycopg://gallery@db/gallery.",
+)
+@with_appcontext
+def move(url: str) -> None:
+    """Copy this gallery's database into another engine (SQLite to PostgreSQL).
+
+    Stop the servers first; afterwards point every machine at the new database
+    (GALLERY_DATABASE_URL) and run `gallery check`.
+    """
+    from gallery.ops.move_database import TargetNotEmpty, move_database
+
+    target = db.make_engine(url)
+    try:
+        moved = move_database(
+            db.get_engine(), target, lambda m: click.echo(f"{m.table}: {m.rows:,}")
+        )
+    except TargetNotEmpty as exc:
+        raise click.ClickException(f"{exc}: a move goes into an empty database only") from None
+    finally:
+        target.dispose()
+    total = sum(m.rows for m in moved)
+    click.echo(f"moved {total:,} rows in {len(moved)} tables to {_shown(url)}")
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+COMMANDS = (init, check, move)
