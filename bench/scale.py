@@ -5,6 +5,12 @@ Run:
     .venv/bin/python bench/scale.py build /tmp/scale/1m --photos 1000000
     .venv/bin/python bench/scale.py build /tmp/scale/50k --photos 50000 --files 1000
     .venv/bin/python bench/scale.py report /tmp/scale/50k /tmp/scale/1m [--baseline DIR]
+    .venv/bin/python bench/scale.py report /tmp/scale/50k /tmp/scale/1m --postgres URL
+
+With `--postgres`, the same code runs on SQLite and on PostgreSQL side by side: each data
+directory's rows moved there first with `gallery --data DIR move --to-database
+SERVER/scale_<folder name>`; on PostgreSQL the server's CPU is not the process's, so the
+wall times are the figures to compare (printed for both).
 
 `build` makes a gallery of N photos in N/50 albums with rows inserted directly and files
 shared (bench/scale_data.py). `report` measures each data directory in a fresh process of
@@ -73,8 +79,10 @@ def _forget(app) -> None:
         kept = app.extensions.get(name)
         if kept is not None:
             kept.items.clear()
-    with app.extensions["gallery.engine"].connect() as connection:
-        connection.exec_driver_sql("PRAGMA shrink_memory")  # SQLite's page cache
+    engine = app.extensions["gallery.engine"]
+    if engine.dialect.name == "sqlite":  # PostgreSQL's shared buffers stay, as in a server
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA shrink_memory")  # SQLite's page cache
 
 
 def _staff_token(app) -> str:
@@ -212,14 +220,21 @@ def _search_pages(app, texts: list[str]) -> dict:
     """The whole request of the visitor search page (page cache off), CPU of the process."""
     from urllib.parse import quote
 
-    client, times = app.test_client(), []
+    client, times, walls = app.test_client(), [], []
     for text in texts:
-        cpu0 = time.process_time()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
         response = client.get(f"/search?q={quote(text)}", headers=HEADERS)
         assert response.status_code == 200, response.status_code
         times.append((time.process_time() - cpu0) * 1000)
-    quantiles = statistics.quantiles(times, n=100, method="inclusive")
-    return {"page_p50": quantiles[49], "page_p95": quantiles[94]}
+        walls.append((time.perf_counter() - wall0) * 1000)
+    cpu = statistics.quantiles(times, n=100, method="inclusive")
+    wall = statistics.quantiles(walls, n=100, method="inclusive")
+    return {
+        "page_p50": cpu[49],
+        "page_p95": cpu[94],
+        "page_wall_p50": wall[49],
+        "page_wall_p95": wall[94],
+    }
 
 
 def rebuild(data: Path, index: str) -> dict:
@@ -296,8 +311,10 @@ def child(what: str, data: Path, index: str, options) -> None:
 # --- the report ---------------------------------------------------------------------------
 
 
-def run_child(code: Path, what: str, data: Path, index: str, options) -> dict:
+def run_child(code: Path, what: str, data: Path, index: str, options, database="") -> dict:
     env = {**os.environ, "PYTHONPATH": str(code)}
+    if database:  # the data directory's rows on PostgreSQL: SERVER/scale_<folder name>
+        env["GALLERY_DATABASE_URL"] = f"{database.rsplit('/', 1)[0]}/scale_{data.name}"
     command = [
         sys.executable, str(Path(__file__)), what, str(data), "--index", index,
         "--requests", str(options.requests), "--seconds", str(options.seconds),
@@ -314,13 +331,17 @@ def report(options) -> None:
     codes = [("new", CHECKOUT)]
     if options.baseline:
         codes.insert(0, ("today", Path(options.baseline).resolve()))
+    if options.postgres:  # this code on both engines, sharing its index (same rows)
+        codes = [("sqlite", CHECKOUT), ("postgres", CHECKOUT)]
     small, large = Path(options.small), Path(options.large)
     results: dict = {}
     for what in options.what:
         for name, code in codes:
+            database = options.postgres if name == "postgres" else ""
+            index = "index-new" if options.postgres else f"index-{name}"
             for data in (small, large):
                 results[name, what, data.name] = run_child(
-                    code, what, data, f"index-{name}", options
+                    code, what, data, index, options, database
                 )
     out = Path(options.json) if options.json else None
     if out:
@@ -332,7 +353,8 @@ def report(options) -> None:
 
 ROWS = {
     "pages": [
-        (f"{name} (CPU ms, cold)", lambda r, n=name: r[n]["cpu_ms"], "{:.1f}")
+        (f"{name} ({kind} ms, cold)", lambda r, n=name, k=key: r[n][k], "{:.1f}")
+        for kind, key in (("CPU", "cpu_ms"), ("wall", "wall_ms"))
         for name in ("home", "year", "album", "photo", "feed", "api_albums", "staff_albums")
     ],
     "search": [
@@ -349,6 +371,11 @@ ROWS = {
         (
             "search page p50 / p95, whole request (CPU ms)",
             lambda r: (r["page_p50"], r["page_p95"]),
+            "{:.1f} / {:.1f}",
+        ),
+        (
+            "search page p50 / p95, whole request (wall ms)",
+            lambda r: (r.get("page_wall_p50", 0), r.get("page_wall_p95", 0)),
             "{:.1f} / {:.1f}",
         ),
         ("search: median hits", lambda r: r["hits_median"], "{:,.0f}"),
@@ -415,6 +442,12 @@ def main() -> None:
         "--what", nargs="+", default=["pages", "search", "check"], choices=sorted(CHILDREN)
     )
     parser.add_argument("--json", help="also write every figure here")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="report: this code on SQLite and on PostgreSQL (databases scale_<folder> on the "
+        "server of URL, filled by `gallery move --to-database`), in the same run",
+    )
     options = parser.parse_args()
     if options.command == "build":
         sys.path.insert(0, str(HERE))

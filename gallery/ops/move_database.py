@@ -49,6 +49,9 @@ def move_database(
             moved.append(Moved(table.name, count))
             progress(moved[-1])
     _check_counts(target, moved)
+    if target.dialect.name == "postgresql":
+        with target.begin() as writing:  # the planner's statistics, before the first visitor
+            writing.exec_driver_sql("ANALYZE")
     return moved
 
 
