@@ -1,5 +1,5 @@
-"""`gallery init`, and `gallery check [--repair] [--quick] [--json]`: the whole store
-against the database."""
+"""`gallery init`, `gallery check [--repair] [--quick] [--json]`: the whole store against
+the database, and `gallery move-files --to URL`: the store's files into another."""
 
 from __future__ import annotations
 
@@ -160,4 +160,43 @@ def _as_json(report: maintenance.Report, fixes: list[Fix], left: list) -> dict:
     }
 
 
-COMMANDS = (init, check)
+@click.command("move-files")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    help="s3://bucket/prefix (with the S3_* settings), or a folder for a store on disk.",
+)
+@with_appcontext
+def move_files_command(to: str) -> None:
+    """Copy every original and rendition the database names into another store; then set
+    STORAGE_URL to it. Run it again to finish or to verify: it copies only what is missing."""
+    from gallery.core.storage import LocalStorage, Storage
+    from gallery.ops.move_files import move_files
+
+    target: Storage = LocalStorage(to)
+    if to.startswith("s3://"):
+        from gallery.core.objects import ObjectStorage
+
+        target = ObjectStorage.from_config({**current_app.config, "STORAGE_URL": to})
+        target.keep_copies = False  # this disk holds the originals already: no second copy
+
+    def report(done: int, total: int) -> None:
+        click.echo(f"{done:,} of {total:,} originals", err=True)
+
+    source = current_app.extensions["gallery.storage"]
+    moved = move_files(db.session_factory(writes=False), source, target, report)
+    originals = moved.originals
+    click.echo(
+        f"originals: {originals.copied:,} copied ({originals.bytes_copied / 1e6:,.1f} MB), "
+        f"{originals.already_there:,} already there, {len(originals.missing)} missing, "
+        f"{len(originals.damaged)} damaged; renditions: {moved.renditions_copied:,} copied, "
+        f"{moved.renditions_there:,} already there, {len(moved.renditions_missing)} missing"
+    )
+    for sha in originals.missing + originals.damaged:
+        click.echo(f"original {sha} not copied: missing or damaged in the source", err=True)
+    if not moved.ok:
+        sys.exit(1)
+
+
+COMMANDS = (init, check, move_files_command)
