@@ -20,16 +20,18 @@ from tests.helpers import objects
 from tests.helpers.apps import migrated_app
 from tests.helpers.cli import invoke
 
-PHOTOS = ["Canon_40D.jpg", "Nikon_D70.jpg", "Kodak_CX7530.jpg"]
+CORPUS = ["Canon_40D.jpg", "Nikon_D70.jpg", "Kodak_CX7530.jpg"]
+PHOTOS = [*CORPUS, "large.jpg"]  # the corpus's are small: one rendition each
 
 
 @pytest.fixture
-def photos(corpus_dir, tmp_path) -> Path:
-    """A few corpus photos in a folder of their own."""
+def photos(corpus_dir, tmp_path, make_jpeg) -> Path:
+    """A few corpus photos and one large enough for several renditions, in a folder."""
     folder = tmp_path / "photos"
     folder.mkdir()
-    for name in PHOTOS:
+    for name in CORPUS:
         shutil.copy(corpus_dir / "photos" / "jpg" / name, folder / name)
+    shutil.copy(make_jpeg("large.jpg", size=(1500, 1000)), folder / "large.jpg")
     return folder
 
 
@@ -96,7 +98,7 @@ def test_every_rendition_is_a_redirect_to_the_same_bytes_in_the_bucket(s3_app, s
     with s3_app.app_context():
         photos = db.get_session().scalars(select(Photo)).all()
         wanted = [(p.sha256, r.name, r.byte_size) for p in photos for r in p.renditions]
-    assert len(wanted) == _rendition_count(s3_app)
+    assert len(wanted) == _rendition_count(s3_app) > len(PHOTOS)
     for sha, name, size in wanted:
         answer = client.get(f"/media/{sha}/{name}.jpg")
         assert answer.status_code == 302, (sha, name)
