@@ -62,7 +62,10 @@ class ObjectStorage:
         return self.local.tmp
 
     def ensure(self) -> None:
+        """This machine's folders; and the bucket, reached now so a wrong setting shows at
+        `gallery init` or an import's start, not at its first photo."""
         self.local.ensure()
+        self.client.head_bucket(Bucket=self.bucket)
 
     def temp_path(self, suffix: str = "") -> Path:
         return self.local.temp_path(suffix)

@@ -9,7 +9,7 @@ gallery for the files its rows named when the move began; stop imports before th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -63,15 +63,14 @@ def _originals(session: Session) -> list[Original]:
     return [Original(sha, fmt, size) for sha, fmt, size in session.execute(query)]
 
 
-def _renditions(session: Session, shas: list[str]) -> Iterator[tuple[str, str, str]]:
+def _renditions(session: Session, shas: list[str]) -> list[tuple[str, str, str]]:
     query = (
         select(Photo.sha256, Rendition.name, Rendition.format)
         .join(Photo, Rendition.photo_id == Photo.id)
         .where(Photo.sha256.in_(shas))
         .distinct()
     )
-    for sha, name, fmt in session.execute(query):
-        yield sha, name, fmt
+    return [(sha, name, fmt) for sha, name, fmt in session.execute(query)]
 
 
 def _copy_rendition(
