@@ -224,3 +224,23 @@ def test_move_files_from_disk_into_the_bucket_then_check_is_clean(
         assert len(_bucket_keys(app, "originals/")) == len(PHOTOS)
         assert not (Path(app.config["UPLOADS_DIR"]) / "cache" / "originals").exists()
         invoke(app.test_cli_runner(), "check")
+
+
+def test_a_second_machine_without_the_files_serves_and_renders_them(
+    s3_app, stocked, photos, tmp_path, s3_settings
+):
+    """Another machine: the same database and bucket, an UPLOADS_DIR of its own, empty."""
+    shared = {"DATABASE_URL": s3_app.config["DATABASE_URL"], **s3_settings}
+    with migrated_app(tmp_path / "other", WORKERS=2, LANGUAGE="en", **shared) as other:
+        assert other.config["UPLOADS_DIR"] != s3_app.config["UPLOADS_DIR"]
+        photo_id, sha, name = stocked[0]
+        url = f"/albums/fest/photos/{photo_id}/original"
+        with other.test_client().get(url, headers=_token(other, "staff@school.lv")) as staff:
+            assert staff.status_code == 200
+            assert staff.get_data() == (photos / name).read_bytes()
+        answer = other.test_client().get(f"/media/{sha}/320.jpg")
+        assert answer.status_code == 302
+        rendered = s3_app.extensions["gallery.storage"].cache.rendition_path(sha, "320", "jpeg")
+        assert _fetch(answer.headers["Location"])[0] == rendered.read_bytes()
+        invoke(other.test_cli_runner(), "renditions", "--rebuild")
+        invoke(other.test_cli_runner(), "check")
