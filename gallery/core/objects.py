@@ -62,9 +62,9 @@ class ObjectStorage:
         return self.local.tmp
 
     def ensure(self) -> None:
-        """This machine's folders; and the bucket, reached now so a wrong setting shows at
+        """This machine's tmp/; and the bucket, reached now so a wrong setting shows at
         `gallery init` or an import's start, not at its first photo."""
-        self.local.ensure()
+        self.local.tmp.mkdir(parents=True, exist_ok=True)
         self.client.head_bucket(Bucket=self.bucket)
 
     def temp_path(self, suffix: str = "") -> Path:
