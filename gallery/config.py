@@ -31,6 +31,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", ".", "Root of the runtime data: database, uploads/ and index/."),
     Setting("DATABASE_URL", "", "SQLAlchemy URL; empty means SQLite gallery.sqlite3 in DATA_DIR."),
     Setting("UPLOADS_DIR", "", "Originals, renditions and tmp; empty means DATA_DIR/uploads."),
+    Setting(
+        "STORAGE_URL",
+        "",
+        "Originals and renditions: empty, on disk in UPLOADS_DIR; s3://bucket/prefix, in S3.",
+    ),
+    Setting("S3_ENDPOINT_URL", "", "S3 server's URL (MinIO, Ceph...); empty means AWS's own."),
+    Setting("S3_REGION", "", "S3 region; empty means AWS's environment or configuration."),
+    Setting("S3_ACCESS_KEY_ID", "", "S3 access key; empty means AWS's environment or profile."),
+    Setting("S3_SECRET_ACCESS_KEY", "", "S3 secret key; empty means AWS's environment or profile."),
+    Setting("S3_URL_SECONDS", 86400, "Seconds a rendition's presigned S3 URL works."),
     Setting("INDEX_DIR", "", "Search index directory; empty means DATA_DIR/index."),
     Setting(
         "CORPUS",

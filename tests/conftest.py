@@ -6,13 +6,14 @@ Helpers that tests import live in tests.helpers; this file only holds fixtures.
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pytest
 
 from gallery.accounts import users as user_accounts
 from gallery.config import load_config
-from tests.helpers import databases, images, servers
+from tests.helpers import databases, images, objects, servers
 from tests.helpers.apps import migrated_app
 from tests.helpers.cli import invoke
 
@@ -54,6 +55,22 @@ def corpus_dir() -> Path:
     if not (path / "photos").is_dir():
         pytest.fail(f"shared corpus not found at {path}; set GALLERY_CORPUS")
     return path
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 server (scripts/objects), stopped at the end if this session started it
+    and no other test process shares it."""
+    url, started = objects.start()
+    yield url
+    if started and "PYTEST_XDIST_WORKER" not in os.environ:
+        objects.stop()
+
+
+@pytest.fixture
+def s3_settings(s3_endpoint) -> dict[str, str]:
+    """An app's settings for a fresh bucket of its own on that server."""
+    return objects.settings(s3_endpoint, objects.new_bucket(s3_endpoint))
 
 
 @pytest.fixture

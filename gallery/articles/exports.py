@@ -15,22 +15,26 @@ from gallery.articles.read import placement_rows
 from gallery.catalog.photos import album_photos
 from gallery.core import visibility as seeing
 from gallery.core.models import Album, Article, Photo
-from gallery.core.storage import LocalStorage
+from gallery.core.storage import Storage
 from gallery.culling.filters import PhotoFilter
 from gallery.culling.marks import xmp_marks
 
 
-def _rendition_path(photo: Photo, storage: LocalStorage, smallest_width: int) -> Path | None:
-    """The smallest rendition at least `smallest_width` wide (else the largest), or None."""
+def _rendition_path(photo: Photo, storage: Storage, smallest_width: int) -> Path | None:
+    """The smallest rendition at least `smallest_width` wide (else the largest), as a file
+    on this disk (a lost one: its name, which the file makers fail to open), or None."""
     ladder = sorted(photo.renditions, key=lambda r: r.width)
     if not ladder:
         return None
     chosen = next((r for r in ladder if r.width >= smallest_width), ladder[-1])
-    return storage.rendition_path(photo.sha256, chosen.name, chosen.format)
+    name, fmt = chosen.name, chosen.format
+    return storage.local_rendition(photo.sha256, name, fmt) or storage.rendition_path(
+        photo.sha256, name, fmt
+    )
 
 
 def album_sheet_photos(
-    album: Album, storage: LocalStorage, only: PhotoFilter | None = None
+    album: Album, storage: Storage, only: PhotoFilter | None = None
 ) -> list[SheetPhoto]:
     """The album's active photos in number order: every one (staff pick from all of them),
     or those culling's filter keeps (only the picks, say)."""
@@ -45,7 +49,7 @@ def album_sheet_photos(
     ]
 
 
-def press_kit_photos(article: Article, storage: LocalStorage) -> list[KitPhoto]:
+def press_kit_photos(article: Article, storage: Storage) -> list[KitPhoto]:
     """The placed photos a visitor may see, in reading order, from their largest renditions.
 
     Visitor rules on purpose: a press kit leaves the house, so a photo without consent for

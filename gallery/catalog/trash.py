@@ -13,7 +13,7 @@ from gallery.core.errors import NotFound
 from gallery.core.messages import N_
 from gallery.core.models import Album, Photo, utcnow
 from gallery.core.states import Status
-from gallery.core.storage import LocalStorage
+from gallery.core.storage import Storage
 from gallery.culling import stacks
 from gallery.ingest.accept import EXTENSIONS
 
@@ -63,7 +63,7 @@ def restore_from_trash(
     session.commit()
 
 
-def empty_trash(session: Session, storage: LocalStorage, actor: str) -> dict[str, int]:
+def empty_trash(session: Session, storage: Storage, actor: str) -> dict[str, int]:
     """Delete the trash for good: the rows first (committed with the audit record), then the
     files no remaining photo uses, so a failed commit loses nothing."""
     found = trashed(session)

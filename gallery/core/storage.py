@@ -1,10 +1,14 @@
 """Where media lives: content-addressed originals, renditions, temp files; atomic writes.
 
-The interface (paths in, paths out) is the seam for another backend such as object storage.
+Two backends share one interface (`Storage`): this disk (LocalStorage, the default) and an
+S3 bucket (gallery.core.objects), picked by gallery.core.open_storage from the settings.
+Callers ask for what they need (a local copy, a stream, a URL, a listing), never assume a
+disk.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -13,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, BinaryIO, Protocol
 
 from gallery.core import tempfiles
 
@@ -20,10 +25,51 @@ TEMP_PREFIX = tempfiles.PREFIX
 CHUNK = 1024 * 1024  # bytes read at a time when hashing
 WRITING = ".writing"  # the suffix of the marker a process holds while it stores files
 ABANDONED_AFTER = 24 * 3600  # seconds after which a temp file of unknown owner is dropped
+Listed = tuple[tuple[str, ...], str, str, int, float]  # folders below, folder, name, size, age
+
+
+class Storage(Protocol):
+    """What every backend offers. Paths under `root` name stored files: on this disk for
+    LocalStorage, objects of the bucket for ObjectStorage (nothing there is on a disk)."""
+
+    root: Path
+    shared: bool  # other machines store files here too, whose writers this one cannot see
+
+    def ensure(self) -> None: ...
+    def temp_path(self, suffix: str = "") -> Path: ...
+    def clean_temp(self, older_than: float = 0) -> int: ...
+    def clean_abandoned_temp(self, max_age: float = ABANDONED_AFTER) -> int: ...
+    def writing(self) -> Any: ...
+    def writers_alive(self, max_age: float = ABANDONED_AFTER) -> bool: ...
+    def original_path(self, sha256: str, ext: str) -> Path: ...
+    def rendition_path(self, sha256: str, name: str, fmt: str) -> Path: ...
+    def put_original(self, temp: Path, sha256: str, ext: str) -> object: ...
+    def write_rendition(self, sha256: str, name: str, fmt: str, data: bytes) -> object: ...
+    def put_incoming(self, temp: Path) -> str: ...
+    def incoming(self, key: str) -> Any: ...
+    def remove_incoming(self, key: str) -> None: ...
+    def remove_original(self, sha256: str, ext: str) -> None: ...
+    def remove_renditions(self, sha256: str) -> None: ...
+    def keep_renditions(self, sha256: str, keep: set[tuple[str, str]]) -> None: ...
+    def original_size(self, sha256: str, ext: str) -> int | None: ...
+    def local_original(self, sha256: str, ext: str) -> Path | None: ...
+    def open_original(self, sha256: str, ext: str) -> BinaryIO: ...
+    def local_rendition(self, sha256: str, name: str, fmt: str) -> Path | None: ...
+    def rendition_url(self, sha256: str, name: str, fmt: str, public: bool) -> str | None: ...
+    def scan(self, folder: str) -> Iterator[Listed]: ...
+    def exists(self, path: Path) -> bool: ...
+    def age(self, path: Path) -> float: ...
+    def hash_file(self, path: Path) -> str: ...
+    def delete(self, path: Path) -> None: ...
+    def move_aside(self, path: Path, target: Path) -> None: ...
+    def matching(self, pattern: str) -> list[Path]: ...
+    def append_text(self, path: Path, text: str) -> None: ...
 
 
 class LocalStorage:
     """Media on a local disk under one root: originals/, renditions/, tmp/."""
+
+    shared = False
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -88,6 +134,79 @@ class LocalStorage:
 
     def remove_renditions(self, sha256: str) -> None:
         shutil.rmtree(self.rendition_path(sha256, "x", "jpeg").parent, ignore_errors=True)
+
+    def keep_renditions(self, sha256: str, keep: set[tuple[str, str]]) -> None:
+        """Remove the photo's rendition files other than `keep` ((name, format) pairs)."""
+        wanted = {self.rendition_path(sha256, name, fmt) for name, fmt in keep}
+        folder = self.rendition_path(sha256, "x", "jpeg").parent
+        for path in folder.iterdir() if folder.is_dir() else ():
+            if path not in wanted:
+                path.unlink(missing_ok=True)
+
+    def original_size(self, sha256: str, ext: str) -> int | None:
+        """The stored original's size in bytes, or None when it is not there."""
+        try:
+            return self.original_path(sha256, ext).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def local_original(self, sha256: str, ext: str) -> Path | None:
+        """A file on this disk with the original's bytes (here: the original itself)."""
+        path = self.original_path(sha256, ext)
+        return path if path.is_file() else None
+
+    def open_original(self, sha256: str, ext: str) -> BinaryIO:
+        """The original's bytes to read; FileNotFoundError when it is not there."""
+        return open(self.original_path(sha256, ext), "rb")
+
+    def local_rendition(self, sha256: str, name: str, fmt: str) -> Path | None:
+        path = self.rendition_path(sha256, name, fmt)
+        return path if path.is_file() else None
+
+    def rendition_url(self, sha256: str, name: str, fmt: str, public: bool) -> str | None:
+        """Where a browser fetches the rendition itself; None: the app sends the file."""
+        return None
+
+    # --- stored files by path, for `gallery check` and its repair ---------------------------
+
+    def scan(self, folder: str) -> Iterator[Listed]:
+        """Every file below root/folder, each folder's entries in name order."""
+        return _files_in_name_order(str(self.root / folder), ())
+
+    def exists(self, path: Path) -> bool:
+        return path.exists()
+
+    def age(self, path: Path) -> float:
+        return tempfiles.age(path)
+
+    def hash_file(self, path: Path) -> str:
+        return file_sha256(path)
+
+    def delete(self, path: Path) -> None:
+        """Delete a file, and its folder if that is left empty (a photo's renditions)."""
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty: other renditions of the original
+            path.parent.rmdir()
+
+    def move_aside(self, path: Path, target: Path) -> None:
+        """Move a file to `target`, never over another file."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target)  # fails rather than overwrite, unlike a rename
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links, or another device
+            shutil.move(path, target)
+        else:
+            path.unlink()
+
+    def matching(self, pattern: str) -> list[Path]:
+        return sorted(self.root.glob(pattern))
+
+    def append_text(self, path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as notes:
+            notes.write(text)
 
     def clean_temp(self, older_than: float = 0) -> int:
         """Remove temp files left behind (older than `older_than` seconds); return the count."""
@@ -156,8 +275,14 @@ def file_sha256(path: Path) -> str:
 
 def copy_hashing(source: Path, target: Path) -> str:
     """Copy a file and return the SHA-256 of the bytes copied."""
+    with open(source, "rb") as reader:
+        return stream_hashing(reader, target)
+
+
+def stream_hashing(reader: BinaryIO, target: Path) -> str:
+    """Write a stream's bytes to a file and return their SHA-256."""
     digest = hashlib.sha256()
-    with open(source, "rb") as reader, open(target, "wb") as writer:
+    with open(target, "wb") as writer:
         while chunk := reader.read(CHUNK):
             digest.update(chunk)
             writer.write(chunk)
@@ -175,6 +300,25 @@ def write_atomic(final: Path, data: bytes, temp: Path) -> None:
         os.replace(temp, final)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _files_in_name_order(folder: str, parts: tuple[str, ...]) -> Iterator[Listed]:
+    """Every file below `folder` with the folders leading to it, each folder sorted by name."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except FileNotFoundError:
+        return
+    now = time.time()
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _files_in_name_order(entry.path, (*parts, entry.name))
+            continue
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:  # gone since the folder was listed (trash emptied meanwhile)
+            yield parts, folder, entry.name, -1, 0.0
+            continue
+        yield parts, folder, entry.name, stat.st_size, now - max(stat.st_mtime, stat.st_ctime)
 
 
 def _fsync_file(path: Path) -> None:

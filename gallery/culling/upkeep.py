@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gallery.core.models import Photo
 from gallery.core.states import Status
-from gallery.core.storage import LocalStorage
+from gallery.core.storage import Storage
 from gallery.culling import alike, marks, near_duplicates, stacks
 from gallery.ingest.accept import EXTENSIONS
 from gallery.ingest.analysis import measure
@@ -31,25 +31,27 @@ from gallery.ingest.metadata import read_metadata
 log = logging.getLogger(__name__)
 
 
-def placer(storage: LocalStorage) -> Callable[[Session, Photo], None]:
+def placer(storage: Storage) -> Callable[[Session, Photo], None]:
     """The import's hook (gallery.ingest.pipeline.Importer.placed) for this storage."""
     return partial(place, storage=storage)
 
 
-def place(session: Session, photo: Photo, *, storage: LocalStorage) -> None:
+def place(session: Session, photo: Photo, *, storage: Storage) -> None:
     """Stack a measured photo with its moment and record its near-duplicates."""
     stacks.place(session, photo)
     near_duplicates.find(session, photo, partial(prepared_rendition, storage))
 
 
-def prepared_rendition(storage: LocalStorage, photo: Photo) -> alike.Prepared | None:
+def prepared_rendition(storage: Storage, photo: Photo) -> alike.Prepared | None:
     """The smallest rendition ready to compare; kept a while (a burst's frames are compared
     with each other as each comes in)."""
     if not photo.renditions:
         return None
     rendition = min(photo.renditions, key=lambda r: r.width)
-    path = storage.rendition_path(photo.sha256, rendition.name, rendition.format)
+    path = storage.local_rendition(photo.sha256, rendition.name, rendition.format)
     try:
+        if path is None:
+            raise FileNotFoundError(f"{rendition.name} of {photo.sha256}")
         return _prepared(str(path))
     except OSError as exc:  # not kept: a repair may bring the file back
         log.warning("photo %s: its smallest rendition could not be read: %s", photo.id, exc)
@@ -63,13 +65,15 @@ def _prepared(path: str) -> alike.Prepared:
         return alike.prepare(image)
 
 
-def smallest_rendition(storage: LocalStorage, photo: Photo) -> Image.Image | None:
+def smallest_rendition(storage: Storage, photo: Photo) -> Image.Image | None:
     """The photo's smallest rendition, read whole (None when it is missing or unreadable)."""
     if not photo.renditions:
         return None
     rendition = min(photo.renditions, key=lambda r: r.width)
-    path = storage.rendition_path(photo.sha256, rendition.name, rendition.format)
+    path = storage.local_rendition(photo.sha256, rendition.name, rendition.format)
     try:
+        if path is None:
+            raise FileNotFoundError(f"{rendition.name} of {photo.sha256}")
         with Image.open(path) as image:
             image.load()
             return image
@@ -83,7 +87,7 @@ def unplaced() -> Select[Any]:
     return select(Photo.id).where(Photo.status == Status.ACTIVE, Photo.phash.is_(None))
 
 
-def repair(sessions: sessionmaker[Session], storage: LocalStorage, photo_ids: list[int]) -> int:
+def repair(sessions: sessionmaker[Session], storage: Storage, photo_ids: list[int]) -> int:
     """Measure, mark (from XMP, where the photo has no marks) and place these photos, each
     in a transaction of its own, in the order they were taken; returns how many."""
     with sessions() as session:
@@ -110,8 +114,10 @@ def repair(sessions: sessionmaker[Session], storage: LocalStorage, photo_ids: li
     return done
 
 
-def _marks_from_original(storage: LocalStorage, photo: Photo) -> None:
-    path = storage.original_path(photo.sha256, EXTENSIONS[photo.format])
+def _marks_from_original(storage: Storage, photo: Photo) -> None:
+    path = storage.local_original(photo.sha256, EXTENSIONS[photo.format])
+    if path is None:
+        return  # a missing original is a problem of its own
     try:
         meta = read_metadata(path)
     except OSError:

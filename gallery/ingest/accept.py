@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gallery.core.messages import N_, Message
-from gallery.core.storage import LocalStorage
+from gallery.core.storage import Storage
 from gallery.ingest.errors import Rejected, disk_full, is_disk_full
 from gallery.ingest.sources import Stream
 
@@ -153,7 +153,7 @@ class Intake:
         return self._digest.hexdigest()
 
 
-def receive(source: Stream, storage: LocalStorage, max_bytes: int) -> Received:
+def receive(source: Stream, storage: Storage, max_bytes: int) -> Received:
     """Stream `source` into tmp/, hashing as it goes; refuse what is empty, too big or no photo.
 
     A web upload arrives as an `Intake` already written and hashed: only checked here.

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gallery.core.messages import N_, Message
 from gallery.core.models import Album, Photo, Rendition
 from gallery.core.states import Result
-from gallery.core.storage import LocalStorage
+from gallery.core.storage import Storage
 from gallery.ingest.accept import EXTENSIONS, Received, receive
 from gallery.ingest.decode import Limits
 from gallery.ingest.errors import Rejected, disk_full, is_disk_full
@@ -75,7 +75,7 @@ class Importer:
     """Imports sources into one album through the worker pool, committing in input order."""
 
     sessions: sessionmaker[Session]
-    storage: LocalStorage
+    storage: Storage
     settings: IngestSettings
     pool: WorkerPool
     user: str = ""
@@ -189,7 +189,7 @@ class Importer:
         self, album_id: int, source: Source, received: Received, processed: Processed
     ) -> Outcome:
         label = source.label
-        brought = not self.storage.original_path(received.sha256, received.extension).exists()
+        brought = self.storage.original_size(received.sha256, received.extension) is None
         try:
             self.storage.put_original(received.temp, received.sha256, received.extension)
             write_renditions(self.storage, received.sha256, processed.rendered)
@@ -297,7 +297,7 @@ def new_photo(
 
 def rebuild_renditions(
     sessions: sessionmaker[Session],
-    storage: LocalStorage,
+    storage: Storage,
     settings: IngestSettings,
     pool: WorkerPool,
     photo_ids: list[int],
@@ -314,7 +314,9 @@ def _rebuild_renditions(sessions, storage, settings, pool, photo_ids) -> list[Ou
     window: deque[tuple[str, Future]] = deque()
     outcomes = []
     for sha, fmt in originals.items():
-        path = storage.original_path(sha, EXTENSIONS[fmt])
+        ext = EXTENSIONS[fmt]
+        # A lost original's name still goes: the worker's failure to read it is the outcome.
+        path = storage.local_original(sha, ext) or storage.original_path(sha, ext)
         window.append((sha, pool.submit(path, fmt, settings.spec, settings.limits)))
         while len(window) > 2 * pool.workers:
             outcomes.append(_replace_renditions(sessions, storage, pool, *window.popleft()))
@@ -338,14 +340,11 @@ def _replace_renditions(sessions, storage, pool, sha: str, future: Future) -> Ou
         session.flush()  # delete the old rows before the new ones take their names
         for photo in photos:
             photo.renditions.extend(rendition_rows(rendered))
-    keep = {storage.rendition_path(sha, r.name, r.format) for r in rendered.renditions}
-    for path in storage.rendition_path(sha, "x", "jpeg").parent.iterdir():
-        if path not in keep:
-            path.unlink(missing_ok=True)
+    storage.keep_renditions(sha, {(r.name, r.format) for r in rendered.renditions})
     return Outcome(sha, Result.RENDERED)
 
 
-def write_renditions(storage: LocalStorage, sha256: str, rendered: Rendered) -> None:
+def write_renditions(storage: Storage, sha256: str, rendered: Rendered) -> None:
     for rendition in rendered.renditions:
         storage.write_rendition(sha256, rendition.name, rendition.format, rendition.data)
 

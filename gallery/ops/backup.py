@@ -38,7 +38,13 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from gallery.core.storage import LocalStorage, copy_hashing, file_sha256, write_atomic
+from gallery.core.storage import (
+    LocalStorage,
+    Storage,
+    file_sha256,
+    stream_hashing,
+    write_atomic,
+)
 from gallery.ops.engines import SNAPSHOT_SUFFIXES, database_part, part_class, snapshot_engine
 from gallery.ops.snapshots import BackupError, DatabasePart, Original, Snapshot
 
@@ -70,15 +76,16 @@ class Copied:
 # --- originals ----------------------------------------------------------------------------
 
 
-def copy_originals(originals: list[Original], source: LocalStorage, target: LocalStorage) -> Copied:
+def copy_originals(originals: list[Original], source: Storage, target: Storage) -> Copied:
     """Copy each original the target lacks, verifying its hash on the way."""
     copied = Copied()
     for original in originals:
-        final = target.original_path(original.sha256, original.extension)
-        if final.is_file() and final.stat().st_size == original.size:
+        size = target.original_size(original.sha256, original.extension)
+        if size == original.size:
             copied.already_there += 1
             continue
-        final.unlink(missing_ok=True)  # a wrong size is a damaged copy: replace it
+        if size is not None:  # a wrong size is a damaged copy: replace it
+            target.remove_original(original.sha256, original.extension)
         try:
             copy_original(original, source, target)
         except FileNotFoundError:
@@ -91,11 +98,12 @@ def copy_originals(originals: list[Original], source: LocalStorage, target: Loca
     return copied
 
 
-def copy_original(original: Original, source: LocalStorage, target: LocalStorage) -> None:
-    """Copy to a temp name, check the hash of the bytes written, then rename into place."""
+def copy_original(original: Original, source: Storage, target: Storage) -> None:
+    """Copy to a temp name, check the hash of the bytes written, then put it in place."""
     temp = target.temp_path()
     try:
-        digest = copy_hashing(source.original_path(original.sha256, original.extension), temp)
+        with source.open_original(original.sha256, original.extension) as reader:
+            digest = stream_hashing(reader, temp)
         if digest != original.sha256:
             raise DamagedOriginal(original.sha256)
         target.put_original(temp, original.sha256, original.extension)
@@ -225,9 +233,7 @@ class Taken:
     attempts: int
 
 
-def run_backup(
-    database_url: str, storage: LocalStorage, dest: Path, keep: int | None = None
-) -> dict:
+def run_backup(database_url: str, storage: Storage, dest: Path, keep: int | None = None) -> dict:
     """Snapshot the database, copy the originals it references into `dest`; the manifest."""
     live = database_part(database_url)
     target = BackupDir(dest)
@@ -246,7 +252,7 @@ def run_backup(
     return manifest
 
 
-def snapshot_and_copy(live: DatabasePart, storage: LocalStorage, target: BackupDir) -> Taken:
+def snapshot_and_copy(live: DatabasePart, storage: Storage, target: BackupDir) -> Taken:
     """The database first, then its originals; again if the trash was emptied in between."""
     earlier = Copied()  # what attempts before this one copied
     for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):

@@ -30,8 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gallery.core import counts
 from gallery.core.models import Album, Photo
-from gallery.core.storage import LocalStorage
-from gallery.core.tempfiles import age
+from gallery.core.storage import LocalStorage, Storage
 from gallery.culling.upkeep import unplaced
 from gallery.ingest.accept import EXTENSIONS
 from gallery.ops.aside import Aside
@@ -87,7 +86,7 @@ class Report:
 
 def check(
     sessions: sessionmaker[Session],
-    storage: LocalStorage,
+    storage: Storage,
     index: SearchIndex | None,
     *,
     verify: bool = True,
@@ -120,7 +119,7 @@ class Judge:
     """Walks the store and the rows in hash order and writes down what does not add up."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], storage: LocalStorage, report: Report, grace: float
+        self, sessions: sessionmaker[Session], storage: Storage, report: Report, grace: float
     ) -> None:
         self.sessions, self.storage, self.report, self.grace = sessions, storage, report, grace
 
@@ -130,7 +129,9 @@ class Judge:
             window: deque[tuple[Group, Future | None]] = deque()
             for group in walk(self.sessions, self.storage, strays):
                 hashing = self.report.verified and group.originals
-                window.append((group, hashers.submit(hash_files, group) if hashing else None))
+                window.append(
+                    (group, hashers.submit(hash_files, group, self.storage) if hashing else None)
+                )
                 while len(window) > WINDOW:
                     progress(self.group(*window.popleft()))
             while window:
@@ -235,7 +236,9 @@ class Judge:
         if self.in_flight(path):
             self.report.deferred.append(path)
             return
-        if self.named_by_a_row(sha, path) or not path.exists():  # changed since it was read
+        if self.named_by_a_row(sha, path) or not self.storage.exists(
+            path
+        ):  # changed since it was read
             return
         if not original:
             message = "rendition of no photo"
@@ -258,7 +261,7 @@ class Judge:
     def set_aside(self, sha: str) -> str:
         """Where repair put this original's damaged bytes, if it did."""
         pattern = f"*/damaged/originals/{sha[:2]}/{sha[2:4]}/{sha}*"
-        found = sorted((self.storage.root / "quarantine").glob(pattern))
+        found = self.storage.matching(f"quarantine/{pattern}")
         return f" (its damaged bytes are in {self.name(found[-1])})" if found else ""
 
     def photo_exists(self, photo_id: int) -> bool:
@@ -272,19 +275,18 @@ class Judge:
         return str(path.relative_to(self.storage.root))
 
 
-def in_flight(storage: LocalStorage, path: Path, grace: float) -> bool:
+def in_flight(storage: Storage, path: Path, grace: float) -> bool:
     """Whether a file without a row is young while some process stores files."""
     # The writers first, the rows after (named_by_a_row): a writer gone by now has
-    # committed, so its rows are there to be found.
+    # committed, so its rows are there to be found. A shared store's writers may be on
+    # other machines, out of sight: there every young file may be one of theirs.
     try:
-        return age(path) < grace and storage.writers_alive()
+        return storage.age(path) < grace and (storage.shared or storage.writers_alive())
     except FileNotFoundError:
         return False  # moved or deleted meanwhile: the caller sees it is gone
 
 
-def named_by_a_row(
-    sessions: sessionmaker[Session], storage: LocalStorage, sha: str, path: Path
-) -> bool:
+def named_by_a_row(sessions: sessionmaker[Session], storage: Storage, sha: str, path: Path) -> bool:
     """A fresh look: does a photo row, or one of its renditions, name this file now?"""
     with sessions() as session:
         for photo in session.scalars(select(Photo).where(Photo.sha256 == sha)):
@@ -386,12 +388,16 @@ def _ext(fmt: str) -> str:
 
 
 def _original_name(sha: str, fmt: str) -> str:
-    return f"{sha}.{_ext(fmt)}"  # as LocalStorage.original_path names it
+    return f"{sha}.{_ext(fmt)}"  # as Storage.original_path names it
+
+
+def _rendition_name(storage: Storage, name: str, fmt: str) -> str:
+    return _file_name(name, fmt)
 
 
 @lru_cache(maxsize=256)
-def _rendition_name(storage: LocalStorage, name: str, fmt: str) -> str:
-    return storage.rendition_path("0" * 64, name, fmt).name
+def _file_name(name: str, fmt: str) -> str:
+    return LocalStorage(".").rendition_path("0" * 64, name, fmt).name  # the same on S3
 
 
 def photo_total(session: Session) -> int:

@@ -1,5 +1,5 @@
-"""`gallery init`, and `gallery check [--repair] [--quick] [--json]`: the whole store
-against the database."""
+"""`gallery init`, `gallery check [--repair] [--quick] [--json]`: the whole store against
+the database, and `gallery move`: the database and the files to other engines."""
 
 from __future__ import annotations
 
@@ -163,18 +163,34 @@ def _as_json(report: maintenance.Report, fixes: list[Fix], left: list) -> dict:
 @click.command()
 @click.option(
     "--to-database",
-    "url",
-    required=True,
+    "database",
     metavar="URL",
     help="SQLAlchemy URL of an empty database, e.g. postgresql+psycopg://gallery@db/gallery.",
 )
+@click.option(
+    "--to-storage",
+    "storage",
+    metavar="URL",
+    help="s3://bucket/prefix (with the S3_* settings), or a folder for a store on disk.",
+)
 @with_appcontext
-def move(url: str) -> None:
-    """Copy this gallery's database into another engine (SQLite to PostgreSQL).
+def move(database: str | None, storage: str | None) -> None:
+    """Move this gallery to other engines: its database into an empty one (SQLite to
+    PostgreSQL), its originals and renditions into another store (object storage).
 
-    Stop the servers first; afterwards point every machine at the new database
-    (GALLERY_DATABASE_URL) and run `gallery check`.
+    Stop the servers first; afterwards set GALLERY_DATABASE_URL and GALLERY_STORAGE_URL on
+    every machine and run `gallery check`. Run it again to finish or verify a move of files:
+    it copies only what is missing.
     """
+    if not (database or storage):
+        raise click.UsageError("say where to: --to-database URL, --to-storage URL, or both")
+    if database:
+        _move_database(database)
+    if storage:
+        _move_files(storage)
+
+
+def _move_database(url: str) -> None:
     from gallery.ops.move_database import TargetNotEmpty, move_database
 
     target = db.make_engine(url)
@@ -194,6 +210,36 @@ def _shown(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _move_files(to: str) -> None:
+    """Copy every original and rendition the database names into another store."""
+    from gallery.core.storage import LocalStorage, Storage
+    from gallery.ops.move_files import move_files
+
+    target: Storage = LocalStorage(to)
+    if to.startswith("s3://"):
+        from gallery.core.objects import ObjectStorage
+
+        target = ObjectStorage.from_config({**current_app.config, "STORAGE_URL": to})
+        target.keep_copies = False  # this disk holds the originals already: no second copy
+
+    def report(done: int, total: int) -> None:
+        click.echo(f"{done:,} of {total:,} originals", err=True)
+
+    source = current_app.extensions["gallery.storage"]
+    moved = move_files(db.session_factory(writes=False), source, target, report)
+    originals = moved.originals
+    click.echo(
+        f"originals: {originals.copied:,} copied ({originals.bytes_copied / 1e6:,.1f} MB), "
+        f"{originals.already_there:,} already there, {len(originals.missing)} missing, "
+        f"{len(originals.damaged)} damaged; renditions: {moved.renditions_copied:,} copied, "
+        f"{moved.renditions_there:,} already there, {len(moved.renditions_missing)} missing"
+    )
+    for sha in originals.missing + originals.damaged:
+        click.echo(f"original {sha} not copied: missing or damaged in the source", err=True)
+    if not moved.ok:
+        sys.exit(1)
 
 
 COMMANDS = (init, check, move)

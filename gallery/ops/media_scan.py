@@ -1,18 +1,17 @@
 """The media store and the photo rows side by side, in hash order, one page at a time.
 
 Originals live at originals/ab/cd/<sha256>.<ext> and renditions at
-renditions/ab/cd/<sha256>/<name>.<ext>, so walking the shard folders in name order visits
-the files in hash order; the rows come in the same order from the sha256 index, in keyset
-pages. Merging the three streams pairs every row with its files in one pass, with memory
-bounded by a page: a million photos cost time, not memory.
+renditions/ab/cd/<sha256>/<name>.<ext>, so walking the shard folders in name order (or
+listing a bucket's keys, which S3 returns in order) visits the files in hash order; the
+rows come in the same order from the sha256 index, in keyset pages. Merging the three
+streams pairs every row with its files in one pass, with memory bounded by a
+page: a million photos cost time, not memory.
 """
 
 from __future__ import annotations
 
 import heapq
-import os
 import re
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -24,7 +23,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from gallery.core.models import Album, Photo, Rendition
-from gallery.core.storage import LocalStorage, file_sha256
+from gallery.core.storage import Storage
 
 ROWS_PER_PAGE = 2000  # photos read per query, then their renditions in a second
 _SHA = re.compile(r"[0-9a-f]{64}")
@@ -73,7 +72,7 @@ class Group:
 
 
 def walk(
-    sessions: sessionmaker[Session], storage: LocalStorage, strays: list[StoredFile]
+    sessions: sessionmaker[Session], storage: Storage, strays: list[StoredFile]
 ) -> Iterator[Group]:
     """Every hash that has a row or a file, in order; files named like nothing go to `strays`."""
     streams = (
@@ -150,11 +149,10 @@ def _renditions_page(after: tuple[str, int], last: tuple[str, int]):
     )
 
 
-def original_files(
-    storage: LocalStorage, strays: list[StoredFile]
-) -> Iterator[tuple[str, StoredFile]]:
+def original_files(storage: Storage, strays: list[StoredFile]) -> Iterator[tuple[str, StoredFile]]:
     """Files under originals/ named `ab/cd/<sha256>.<ext>`, in hash order."""
-    for parts, stored in _files_in_name_order(str(storage.root / "originals"), ()):
+    for parts, folder, name, size, age in storage.scan("originals"):
+        stored = StoredFile(folder, name, size, age)
         sha, dot, ext = stored.name.partition(".")
         if _SHA.fullmatch(sha) and dot and ext and parts == (sha[:2], sha[2:4]):
             yield sha, stored
@@ -162,11 +160,10 @@ def original_files(
             strays.append(stored)
 
 
-def rendition_files(
-    storage: LocalStorage, strays: list[StoredFile]
-) -> Iterator[tuple[str, StoredFile]]:
+def rendition_files(storage: Storage, strays: list[StoredFile]) -> Iterator[tuple[str, StoredFile]]:
     """Files under renditions/ in `ab/cd/<sha256>/` folders, in hash order."""
-    for parts, stored in _files_in_name_order(str(storage.root / "renditions"), ()):
+    for parts, folder, name, size, age in storage.scan("renditions"):
+        stored = StoredFile(folder, name, size, age)
         sha = parts[2] if len(parts) == 3 else ""
         if _SHA.fullmatch(sha) and parts[:2] == (sha[:2], sha[2:4]):
             yield sha, stored
@@ -174,36 +171,12 @@ def rendition_files(
             strays.append(stored)
 
 
-def _files_in_name_order(
-    folder: str, parts: tuple[str, ...]
-) -> Iterator[tuple[tuple[str, ...], StoredFile]]:
-    """Every file below `folder` with the folders leading to it, each folder sorted by name."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except FileNotFoundError:
-        return
-    now = time.time()
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            yield from _files_in_name_order(entry.path, (*parts, entry.name))
-        else:
-            yield parts, _stored(folder, entry, now)
-
-
-def _stored(folder: str, entry: os.DirEntry, now: float) -> StoredFile:
-    try:
-        stat = entry.stat(follow_symlinks=False)
-    except FileNotFoundError:  # gone since the folder was listed (trash emptied meanwhile)
-        return StoredFile(folder, entry.name, -1, 0.0)
-    return StoredFile(folder, entry.name, stat.st_size, now - max(stat.st_mtime, stat.st_ctime))
-
-
-def hash_files(group: Group) -> dict[str, str | OSError]:
+def hash_files(group: Group, storage: Storage) -> dict[str, str | OSError]:
     """SHA-256 of each original file of the group by name (an unreadable one: its error)."""
     digests: dict[str, str | OSError] = {}
     for stored in group.originals:
         try:
-            digests[stored.name] = file_sha256(stored.path)
+            digests[stored.name] = storage.hash_file(stored.path)
         except FileNotFoundError:
             continue  # gone since it was listed: judged as missing or not at all
         except OSError as exc:  # a bad sector, say: the file is there but not its bytes

@@ -29,9 +29,6 @@ Nothing is ever deleted but renditions.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -42,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gallery.core import counts
 from gallery.core.models import Photo
 from gallery.core.states import Result
-from gallery.core.storage import LocalStorage
+from gallery.core.storage import Storage
 from gallery.culling import upkeep
 from gallery.ingest.pipeline import Outcome
 from gallery.ops.check import GRACE, Problem, Report, in_flight, named_by_a_row
@@ -65,7 +62,7 @@ class Fix:
 def repair(
     report: Report,
     sessions: sessionmaker[Session],
-    storage: LocalStorage,
+    storage: Storage,
     index: SearchIndex | None,
     rebuild: Callable[[list[int]], list[Outcome]],
     grace: float = GRACE,
@@ -87,11 +84,11 @@ def repair(
     return [fixes[problem] for problem in report.problems]
 
 
-def _set_damaged_originals_aside(report: Report, storage: LocalStorage) -> dict[Problem, Fix]:
+def _set_damaged_originals_aside(report: Report, storage: Storage) -> dict[Problem, Fix]:
     fixes: dict[Problem, Fix] = {}
     moved: dict[Path, str] = {}
     for problem, path in _about_files(report, "original_damaged"):
-        if path not in moved and path.exists():  # albums may share a file
+        if path not in moved and storage.exists(path):  # albums may share a file
             why = f"{problem.message}; {problem.subject}"
             target = quarantine(storage, path, "damaged", why)
             moved[path] = f"moved to {_name(storage, target)}"
@@ -123,9 +120,7 @@ def _render_again(
     return fixes
 
 
-def _place(
-    report: Report, sessions: sessionmaker[Session], storage: LocalStorage
-) -> dict[Problem, Fix]:
+def _place(report: Report, sessions: sessionmaker[Session], storage: Storage) -> dict[Problem, Fix]:
     wanted = _of(report, "culling_missing")
     ids = sorted({p.photo_id for p in wanted if p.photo_id is not None})
     left = set()
@@ -143,7 +138,7 @@ def _place(
 
 
 def _clear_orphans(
-    report: Report, sessions: sessionmaker[Session], storage: LocalStorage, grace: float
+    report: Report, sessions: sessionmaker[Session], storage: Storage, grace: float
 ) -> dict[Problem, Fix]:
     fixes: dict[Problem, Fix] = {}
     for problem, path in _about_files(report, "orphan_original", "orphan_rendition", "stray_file"):
@@ -153,11 +148,10 @@ def _clear_orphans(
             fixes[problem] = Fix(problem, True, "left alone: an import running now stores it")
         elif judged_again and named_by_a_row(sessions, storage, problem.sha256, path):
             fixes[problem] = Fix(problem, True, "left alone: a photo row names it now")
-        elif not path.exists():
+        elif not storage.exists(path):
             fixes[problem] = Fix(problem, True, "gone already")
         elif problem.kind == "orphan_rendition":
-            path.unlink(missing_ok=True)
-            _remove_empty(path.parent)
+            storage.delete(path)
             fixes[problem] = Fix(problem, True, "deleted (renditions are derived)")
         else:
             target = quarantine(storage, path, _folder(problem), problem.message)
@@ -182,22 +176,14 @@ def _recount(report: Report, sessions: sessionmaker[Session]) -> dict[Problem, F
     return {problem: Fix(problem, True, "counted afresh") for problem in found}
 
 
-def quarantine(storage: LocalStorage, path: Path, folder: str, why: str) -> Path:
+def quarantine(storage: Storage, path: Path, folder: str, why: str) -> Path:
     """Move a file to quarantine/<date>/<folder>/<its path>, never over another; note why."""
     day = storage.root / QUARANTINE / date.today().isoformat()
-    target = _unused(day / folder / path.relative_to(storage.root))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(path, target)  # fails rather than overwrite, unlike a rename
-    except FileExistsError:
-        raise
-    except OSError:  # a file system without hard links, or another device
-        shutil.move(path, target)
-    else:
-        path.unlink()
-    with open(day / NOTES, "a", encoding="utf-8") as notes:
-        when = datetime.now().strftime("%H:%M:%S")
-        notes.write(f"{when}  {_name(storage, path)} -> {_name(storage, target)}: {why}\n")
+    target = _unused(storage, day / folder / path.relative_to(storage.root))
+    storage.move_aside(path, target)
+    when = datetime.now().strftime("%H:%M:%S")
+    line = f"{when}  {_name(storage, path)} -> {_name(storage, target)}: {why}\n"
+    storage.append_text(day / NOTES, line)
     return target
 
 
@@ -207,17 +193,12 @@ def _folder(problem: Problem) -> str:
     return "damaged" if problem.intact is False else "orphan"
 
 
-def _unused(path: Path) -> Path:
+def _unused(storage: Storage, path: Path) -> Path:
     candidate, n = path, 1
-    while candidate.exists():
+    while storage.exists(candidate):
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
         n += 1
     return candidate
-
-
-def _remove_empty(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not empty: other renditions of the original
-        folder.rmdir()
 
 
 def _of(report: Report, *kinds: str) -> list[Problem]:
@@ -229,5 +210,5 @@ def _about_files(report: Report, *kinds: str) -> list[tuple[Problem, Path]]:
     return [(problem, problem.path) for problem in _of(report, *kinds) if problem.path]
 
 
-def _name(storage: LocalStorage, path: Path) -> str:
+def _name(storage: Storage, path: Path) -> str:
     return str(path.relative_to(storage.root))

@@ -15,8 +15,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gallery.core import open_storage
 from gallery.core.models import Photo
-from gallery.core.storage import LocalStorage
+from gallery.core.storage import Storage
 from gallery.ops.backup import STARTUP_FILES, BackupDir, Copied, copy_originals
 from gallery.ops.engines import database_part, snapshot_engine
 from gallery.ops.snapshots import BackupError, DatabasePart, Snapshot
@@ -28,7 +29,7 @@ class DataDir:
 
     root: Path
     database: DatabasePart
-    storage: LocalStorage
+    storage: Storage
     index: Path
 
     @classmethod
@@ -36,7 +37,7 @@ class DataDir:
         return cls(
             Path(config["DATA_DIR"]),
             database_part(config["DATABASE_URL"]),
-            LocalStorage(config["UPLOADS_DIR"]),
+            open_storage(config),
             Path(config["INDEX_DIR"]),
         )
 
@@ -102,6 +103,10 @@ def refuse_unless_empty(data: DataDir) -> None:
 
 
 def _files_in(data: DataDir) -> Iterator[Path]:
+    # The store's own listing first: a bucket's objects are on no disk to walk.
+    for folder in ("originals", "renditions"):
+        for _parts, place, name, _size, _age in data.storage.scan(folder):
+            yield Path(place, name)
     for root in (data.root, data.storage.root, data.index):
         if not root.is_dir():
             continue

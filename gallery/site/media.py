@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from gallery.core import visibility as seeing
 from gallery.core.models import Album, Photo, Rendition
-from gallery.core.storage import LocalStorage
+from gallery.core.storage import Storage
 from gallery.culling.marks import xmp_marks
 from gallery.ingest import strip
 from gallery.ingest import xmp_marks as marks_in_xmp
@@ -55,10 +55,10 @@ def rendition_format(session: Session, sha256: str, name: str, viewer: seeing.Vi
     return session.scalar(query, {"sha256": sha256, "name": name})
 
 
-def original_file(storage: LocalStorage, photo: Photo) -> Path | None:
-    """The photo's original on disk, if it is there (a lost one answers 404 until restored)."""
-    path = storage.original_path(photo.sha256, EXTENSIONS[photo.format])
-    return path if path.exists() else None
+def original_file(storage: Storage, photo: Photo) -> Path | None:
+    """The photo's original on this disk (from S3: a cached copy), if it is there (a lost
+    one answers 404 until restored). Only the app sends it, after the visibility rule."""
+    return storage.local_original(photo.sha256, EXTENSIONS[photo.format])
 
 
 def may_download_original(photo: Photo, viewer: seeing.Viewer) -> bool:
@@ -84,7 +84,7 @@ class Original:
         return strip.Cleaned(self.path, self.splices)
 
 
-def original_for(storage: LocalStorage, photo: Photo, viewer: seeing.Viewer) -> Original | None:
+def original_for(storage: Storage, photo: Photo, viewer: seeing.Viewer) -> Original | None:
     """Staff: the file as stored, with culling's marks in its XMP (a JPEG's). Visitors:
     without its private metadata, or None (404) when it keeps some where `strip` cannot
     remove it safely."""
@@ -155,7 +155,7 @@ class _Pipe(io.RawIOBase):
 
 
 def album_zip(
-    storage: LocalStorage, photos: list[Photo], viewer: seeing.Viewer, chunk: int = 256 * 1024
+    storage: Storage, photos: list[Photo], viewer: seeing.Viewer, chunk: int = 256 * 1024
 ) -> Iterator[bytes]:
     """The album's originals as one zip, streamed as it is made (never whole in memory, nor
     on disk): `001-name.jpg`, `002-...` in album order; visitors' copies without their

@@ -231,14 +231,26 @@ def rendition(sha256: str, name: str) -> Response:
         )
     if fmt is None:
         abort(404)
-    path = current_app.extensions["gallery.storage"].rendition_path(sha256, name, fmt)
-    if not path.is_file():  # lost or damaged: missing until `gallery check --repair` renders it
+    scope = "private" if staff else "public"
+    storage = current_app.extensions["gallery.storage"]
+    url = storage.rendition_url(sha256, name, fmt, public=not staff)
+    if url is not None:
+        return _redirect_to_store(url, scope, current_app.config["S3_URL_SECONDS"])
+    path = storage.local_rendition(sha256, name, fmt)
+    if path is None:  # lost or damaged: missing until `gallery check --repair` renders it
         abort(404)
     # The URL names the content's hash, so the file behind it never changes.
     response = send_file(path, mimetype="image/jpeg", max_age=YEAR, conditional=True)
-    scope = "private" if staff else "public"
     response.headers["Cache-Control"] = f"{scope}, max-age={YEAR}, immutable"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _redirect_to_store(url: str, scope: str, url_seconds: int) -> Response:
+    """A rendition in S3: the browser fetches it there (no bytes through this machine).
+    Kept half the URL's life, so a browser's kept redirect never leads to an expired one."""
+    response = Response(status=302, headers={"Location": url})
+    response.headers["Cache-Control"] = f"{scope}, max-age={url_seconds // 2}"
     return response
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask, Response
 
 # Scripts and styles only from files of this site: no inline script, no <style>, no style
@@ -31,10 +33,16 @@ HEADERS = {
 
 
 def init_app(app: Flask) -> None:
-    app.after_request(add_security_headers)
+    headers = dict(HEADERS)
+    # Renditions in S3 come from the bucket's host (a redirect): pages may show them.
+    origin = getattr(app.extensions.get("gallery.storage"), "origin", None)
+    if origin is not None:
+        images = f"img-src 'self' {origin()} data: blob:"
+        headers["Content-Security-Policy"] = CSP.replace("img-src 'self' data: blob:", images)
+    app.after_request(partial(add_security_headers, headers=headers))
 
 
-def add_security_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
+def add_security_headers(response: Response, headers: dict[str, str] = HEADERS) -> Response:
+    for name, value in headers.items():
         response.headers.setdefault(name, value)
     return response
