@@ -8,8 +8,6 @@ import os
 import shutil
 import subprocess
 import time
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 
 import pytest
@@ -309,14 +307,13 @@ def test_a_writing_marker_counts_while_its_owner_lives(tmp_path):
     assert storage.clean_abandoned_temp() == 1
 
 
-def test_a_photo_stored_between_the_two_reads_of_a_page_takes_no_renditions():
-    """A page's photos, then their renditions: an import may commit a photo in between;
-    its renditions are passed over, not given to the photos after it."""
+def test_a_pages_photos_take_their_own_renditions():
+    """A page's photos, then the renditions of their ids (media_scan._renditions_of): each
+    photo takes its own, in their order, and none of another photo."""
     page = [("a" * 64, 1, "x", "1.jpg", "JPEG", 10), ("c" * 64, 3, "x", "3.jpg", "JPEG", 30)]
-    renditions = [("a" * 64, 1, "640", "JPEG", 6), ("b" * 64, 2, "640", "JPEG", 7)]
-    renditions += [("c" * 64, 3, "640", "JPEG", 8), ("c" * 64, 3, "1280", "JPEG", 9)]
-    grouped = groupby(renditions, key=itemgetter(0, 1))
-    photos = [photo for _sha, photo in media_scan._photos(page, grouped)]
+    renditions = [(1, "640", "JPEG", 6), (2, "640", "JPEG", 7)]
+    renditions += [(3, "640", "JPEG", 8), (3, "1280", "JPEG", 9)]
+    photos = [photo for _sha, photo in media_scan._photos(page, renditions)]
     assert [[r.byte_size for r in photo.renditions] for photo in photos] == [[6], [8, 9]]
 
 

@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Integer, any_, literal, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
 from gallery.core.models import Album, Photo, Rendition
@@ -107,23 +107,19 @@ def photo_rows(sessions: sessionmaker[Session]) -> Iterator[tuple[str, PhotoRow]
             page = read(_photo_page(after)).all()
             if not page:
                 return
-            last = (page[-1].sha256, page[-1].id)
-            renditions = groupby(read(_renditions_page(after, last)), key=itemgetter(0, 1))
+            ids = [row.id for row in page]
+            renditions = read(_renditions_of(ids, session.get_bind().dialect.name))
         yield from _photos(page, renditions)
-        after = last
+        after = (page[-1].sha256, page[-1].id)
 
 
-def _photos(page: Sequence, renditions: Iterator) -> Iterator[tuple[str, PhotoRow]]:
-    """A page of photo rows with their renditions, both in (sha256, id) order."""
-    nothing = (("~", 0), ())  # after every hash
-    (position, found) = next(renditions, nothing)
+def _photos(page: Sequence, renditions: Iterable) -> Iterator[tuple[str, PhotoRow]]:
+    """A page of photo rows with their renditions."""
+    mine: dict[int, list[RenditionRow]] = {}
+    for photo_id, *rendition in renditions:
+        mine.setdefault(photo_id, []).append(RenditionRow(*rendition))
     for sha, photo_id, album, filename, fmt, size in page:
-        while position < (sha, photo_id):  # a photo stored between the two reads
-            (position, found) = next(renditions, nothing)
-        mine: tuple[RenditionRow, ...] = ()
-        if position == (sha, photo_id):
-            mine = tuple(RenditionRow(*rendition[2:]) for rendition in found)
-        yield sha, PhotoRow(photo_id, album, filename, fmt, size, mine)
+        yield sha, PhotoRow(photo_id, album, filename, fmt, size, tuple(mine.get(photo_id, ())))
 
 
 def _photo_page(after: tuple[str, int]):
@@ -137,16 +133,21 @@ def _photo_page(after: tuple[str, int]):
     )
 
 
-def _renditions_page(after: tuple[str, int], last: tuple[str, int]):
-    """The renditions of the photos after `after` up to `last`, in the photos' order."""
-    columns = (Photo.sha256, Photo.id, Rendition.name, Rendition.format, Rendition.byte_size)
-    position = tuple_(Photo.sha256, Photo.id)
-    return (
-        select(*columns)
-        .join(Photo, Rendition.photo_id == Photo.id)
-        .where(position > tuple_(*after), position <= tuple_(*last))
-        .order_by(Photo.sha256, Photo.id, Rendition.id)
+def _renditions_of(ids: list[int], dialect: str):
+    """The renditions of a page's photos, through the (photo_id, name) index.
+
+    By id, not by the page's range of hashes: PostgreSQL joined that range by hashing all
+    four million renditions, 0.9 s a page at a million photos. On PostgreSQL the ids go as
+    one array: planning two thousand parameters cost more than the read (15 ms against
+    110 ms a page, measured at a million photos).
+    """
+    among = (
+        Rendition.photo_id == any_(literal(ids, ARRAY(Integer)))
+        if dialect == "postgresql"
+        else Rendition.photo_id.in_(ids)
     )
+    columns = (Rendition.photo_id, Rendition.name, Rendition.format, Rendition.byte_size)
+    return select(*columns).where(among).order_by(Rendition.photo_id, Rendition.id)
 
 
 def original_files(storage: Storage, strays: list[StoredFile]) -> Iterator[tuple[str, StoredFile]]:
