@@ -6,6 +6,7 @@ Helpers that tests import live in tests.helpers; this file only holds fixtures.
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ from tests.helpers.cli import invoke
 
 if databases.on_postgres():
     databases.use_for_default_urls()
+    # A gallery on PostgreSQL may run on several machines: it must be given one key
+    # (gallery.config.require_shared_secret); `gallery` subprocesses inherit it.
+    os.environ.setdefault("GALLERY_SECRET_KEY", "tests-on-postgresql-" + "0" * 44)
 
 
 def pytest_configure(config):
