@@ -31,6 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, web: bool = True) -
 
     config = load_config(test_config)
     require_shared_secret(config)  # before anything starts, for the commands too
+    # The data root exists once the app has started, whether or not the secret key is kept
+    # there (with GALLERY_SECRET_KEY and PostgreSQL, nothing else would make it).
+    Path(config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     app = Flask(
         __name__,
         template_folder=str(_bundled_dir("templates")),
