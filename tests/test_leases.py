@@ -181,6 +181,14 @@ def test_the_lease_is_touched_while_the_process_lives(tmp_path):
     assert not lease.exists()
 
 
+def test_a_lease_whose_store_went_is_let_go_not_made_again(tmp_path):
+    storage = LocalStorage(tmp_path / "uploads")
+    storage.temp_path()
+    shutil.rmtree(storage.root)
+    tempfiles.refresh()
+    assert not storage.root.exists()
+
+
 def test_no_room_for_a_lease_falls_back_to_names_judged_by_age(tmp_path, caplog):
     with small_disk(tmp_path / "uploads", 1024, inodes=8) as uploads:
         storage = LocalStorage(uploads)

@@ -125,9 +125,14 @@ def refresh() -> None:
                 continue
             try:
                 os.utime(held.lease.path)
-            except FileNotFoundError:  # judged dead while this process stalled: take it back
-                log.warning("lease %s was removed; taking it again", held.lease.path)
+            except FileNotFoundError:
                 _release(held)
+                if not folder.is_dir():  # the whole store went (a test's, a moved one)
+                    del _state.held[folder]
+                    continue
+                # Judged dead while this process stalled: its files may be gone, the next
+                # ones are safe again.
+                log.warning("lease %s was removed; taking it again", held.lease.path)
                 _state.held[folder] = _take(folder, held.lease.id)
             except OSError as exc:
                 log.warning("could not refresh lease %s: %s", held.lease.path, exc)
