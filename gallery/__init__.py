@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gallery.config import load_config
+from gallery.config import load_config, require_shared_secret
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -29,12 +29,17 @@ def create_app(test_config: dict[str, Any] | None = None, *, web: bool = True) -
 
     from gallery import core
 
+    config = load_config(test_config)
+    require_shared_secret(config)  # before anything starts, for the commands too
+    # The data root exists once the app has started, whether or not the secret key is kept
+    # there (with GALLERY_SECRET_KEY and PostgreSQL, nothing else would make it).
+    Path(config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     app = Flask(
         __name__,
         template_folder=str(_bundled_dir("templates")),
         static_folder=str(_bundled_dir("static")),
     )
-    app.config.update(load_config(test_config))
+    app.config.update(config)
     app.extensions["gallery.factory"] = create_app  # `gallery serve` makes one per process
     core.init_app(app)
     if not web:

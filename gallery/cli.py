@@ -14,6 +14,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
 from gallery import create_app
+from gallery.config import SettingError
 
 
 def _set_data_dir(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -22,11 +23,19 @@ def _set_data_dir(_ctx: click.Context, _param: click.Parameter, value: str | Non
 
 
 def _make_app() -> Flask:
-    return create_app()
+    return _refusing_bad_settings(web=True)
 
 
 def _make_data_app() -> Flask:
-    return create_app(web=False)
+    return _refusing_bad_settings(web=False)
+
+
+def _refusing_bad_settings(web: bool) -> Flask:
+    """The app, or settings it cannot start with said in one line (exit 1, no traceback)."""
+    try:
+        return create_app(web=web)
+    except SettingError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _data_commands() -> dict[str, click.Command]:

@@ -47,7 +47,11 @@ SETTINGS: tuple[Setting, ...] = (
         str(PROJECT_ROOT.parent / "shared" / "corpus"),
         "Shared sample photos (tests, demo).",
     ),
-    Setting("SECRET_KEY", "", "Key that signs session cookies; empty: made once in DATA_DIR."),
+    Setting(
+        "SECRET_KEY",
+        "",
+        "Key that signs session cookies; empty: made once in DATA_DIR (one machine only).",
+    ),
     Setting("LANGUAGE", "lv", "Interface language when the browser states no preference (lv, en)."),
     Setting("COOKIE_SECURE", False, "Send the session cookie over HTTPS only (set behind TLS)."),
     Setting(
@@ -139,6 +143,31 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             config[setting.name] = setting.parse(text)
     config.update(overrides or {})
     return resolve_paths(config)
+
+
+class SettingError(ValueError):
+    """Settings the gallery cannot start with; the message names the setting to fix."""
+
+
+# Settings that, when set, say several machines share this gallery (some may come later).
+SHARED_BY_MACHINES = ("STORAGE_URL", "QUEUE_URL")
+
+
+def require_shared_secret(config: dict[str, Any]) -> None:
+    """Several machines must sign cookies with one key: each would make its own in DATA_DIR,
+    and a session signed by one would be refused by the next."""
+    if config["SECRET_KEY"] or not several_machines(config):
+        return
+    raise SettingError(
+        "GALLERY_SECRET_KEY must be set when several machines share the gallery (a database "
+        "other than SQLite, STORAGE_URL or QUEUE_URL): the same long random value on each"
+    )
+
+
+def several_machines(config: dict[str, Any]) -> bool:
+    """Whether the settings are those of a gallery that more than one machine may run."""
+    sqlite = str(config["DATABASE_URL"]).startswith("sqlite")
+    return not sqlite or any(config.get(name) for name in SHARED_BY_MACHINES)
 
 
 def resolve_paths(config: dict[str, Any]) -> dict[str, Any]:

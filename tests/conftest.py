@@ -19,6 +19,9 @@ from tests.helpers.cli import invoke
 
 if databases.on_postgres():
     databases.use_for_default_urls()
+    # A gallery on PostgreSQL may run on several machines: it must be given one key
+    # (gallery.config.require_shared_secret); `gallery` subprocesses inherit it.
+    os.environ.setdefault("GALLERY_SECRET_KEY", "tests-on-postgresql-" + "0" * 44)
 
 
 def pytest_configure(config):

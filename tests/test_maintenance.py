@@ -1,4 +1,4 @@
-"""`gallery check [--repair]` on problems made by hand; temp files and their owners."""
+"""`gallery check [--repair]` on problems made by hand, and the writers it must wait for."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, text
 
-from gallery import create_app
 from gallery.catalog import trash
 from gallery.core import db
 from gallery.core.models import Photo
@@ -251,60 +249,28 @@ def test_quarantine_never_overwrites_and_notes_why(tmp_path):
     assert [line.rsplit(": ", 1)[1] for line in notes] == ["because first", "because second"]
 
 
-# --- temp files and their owners ---------------------------------------------------------
-
-
-def _reaped_pid() -> int:
-    """The id of a process that has ended (and been reaped, so it is no zombie)."""
-    process = subprocess.Popen(["true"])
-    process.wait()
-    return process.pid
-
-
-def _temp_owned_by(storage: LocalStorage, pid: int, suffix: str = "") -> Path:
-    name = storage.temp_path(suffix).name.replace(f"-{os.getpid()}-", f"-{pid}-", 1)
-    path = storage.tmp / name
-    path.write_bytes(b"half a photo")
-    return path
-
-
-def test_start_up_removes_temp_files_of_dead_processes_only(tmp_path):
-    storage = LocalStorage(tmp_path / "data" / "uploads")
-    dead = _temp_owned_by(storage, _reaped_pid(), ".upload")
-    mine = _temp_owned_by(storage, os.getpid())
-    elsewhere = storage.tmp / ("tmp-otherhost-1-" + "0" * 32)
-    elsewhere.write_bytes(b"x")
-    old_style = storage.tmp / ("tmp-" + "1" * 32)
-    old_style.write_bytes(b"x")
-
-    app = create_app({"DATA_DIR": str(tmp_path / "data"), "TESTING": True})
-    app.extensions["gallery.engine"].dispose()
-    assert not dead.exists()
-    assert mine.exists() and elsewhere.exists() and old_style.exists()  # owner alive or unknown
-    assert storage.clean_abandoned_temp(max_age=0) == 2  # unknown owners go once old enough
-    assert mine.exists()
-
-
-def test_a_reused_process_id_owns_no_older_temp_file(tmp_path):
-    storage = LocalStorage(tmp_path)
-    with subprocess.Popen(["sleep", "10"]) as stranger:
-        try:
-            path = _temp_owned_by(storage, stranger.pid)
-            hour_ago = time.time() - 3600  # written before that process started
-            os.utime(path, (hour_ago, hour_ago))
-            assert storage.clean_abandoned_temp() == 1
-        finally:
-            stranger.kill()
-
-
-def test_a_writing_marker_counts_while_its_owner_lives(tmp_path):
-    storage = LocalStorage(tmp_path)
-    assert not storage.writers_alive()
-    with storage.writing():
-        assert storage.writers_alive()
-    _temp_owned_by(storage, _reaped_pid(), ".writing")
-    assert not storage.writers_alive()
-    assert storage.clean_abandoned_temp() == 1
+def test_another_machines_writer_protects_young_files_until_its_lease_is_stale(
+    app, stocked, runner, make_jpeg
+):
+    """Check --repair on one machine, an import on another: the import's marker names its
+    lease, which that machine touches while it lives; killed, it stops protecting within
+    minutes (tests/test_leases.py has the lease itself)."""
+    storage = _storage(app)
+    young = make_jpeg("young.jpg", seed=100).read_bytes()
+    path = storage.original_path(hashlib.sha256(young).hexdigest(), "jpg")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(young)
+    lease = storage.leases / "0123456789abcdef0123456789abcdef.lease"
+    lease.parent.mkdir(parents=True, exist_ok=True)
+    lease.write_text("another machine's kernel")  # its lock is not seen from here
+    (storage.tmp / f"tmp-{lease.stem}-{'f' * 32}.writing").touch()
+    assert "newer than 60 min while an import runs" in _check(runner, "--repair").output
+    assert path.exists()
+    minutes_ago = time.time() - 6 * 60  # no touch for longer than tempfiles.STALE_AFTER
+    os.utime(lease, (minutes_ago, minutes_ago))
+    result = _check(runner, "--repair")
+    assert "while an import runs" not in result.output
+    assert not path.exists() and _quarantined(app, "orphan")
 
 
 def test_a_pages_photos_take_their_own_renditions():

@@ -24,7 +24,7 @@ from gallery.core import tempfiles
 TEMP_PREFIX = tempfiles.PREFIX
 CHUNK = 1024 * 1024  # bytes read at a time when hashing
 WRITING = ".writing"  # the suffix of the marker a process holds while it stores files
-ABANDONED_AFTER = 24 * 3600  # seconds after which a temp file of unknown owner is dropped
+ABANDONED_AFTER = 24 * 3600  # seconds after which a temp file named by no lease is dropped
 Listed = tuple[tuple[str, ...], str, str, int, float]  # folders below, folder, name, size, age
 
 
@@ -67,22 +67,23 @@ class Storage(Protocol):
 
 
 class LocalStorage:
-    """Media on a local disk under one root: originals/, renditions/, tmp/."""
+    """Media on a local disk under one root: originals/, renditions/, tmp/ (and leases/)."""
 
     shared = False
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.tmp = self.root / "tmp"
+        self.leases = self.root / "leases"  # who owns the temp files (tempfiles.py)
 
     def ensure(self) -> None:
         for name in ("originals", "renditions", "tmp", "incoming"):
             (self.root / name).mkdir(parents=True, exist_ok=True)
 
     def temp_path(self, suffix: str = "") -> Path:
-        """A fresh name in tmp/ that nothing else uses, naming this process as its owner."""
+        """A fresh name in tmp/ that nothing else uses, naming this process's lease."""
         self.tmp.mkdir(parents=True, exist_ok=True)
-        return self.tmp / tempfiles.new_name(suffix)
+        return self.tmp / tempfiles.new_name(tempfiles.hold(self.leases), suffix)
 
     def original_path(self, sha256: str, ext: str) -> Path:
         return self.root / "originals" / _shard(sha256) / f"{sha256}.{ext}"
@@ -221,21 +222,26 @@ class LocalStorage:
         return removed
 
     def clean_abandoned_temp(self, max_age: float = ABANDONED_AFTER) -> int:
-        """Remove temp files whose writer is gone; return the count.
+        """Remove temp files whose writer is gone, then its lease; return the count of files.
 
-        Gone: a dead process of this host. A file another host wrote, or one named before
-        owners were recorded, goes once it is `max_age` seconds old. A live owner's file
-        stays whatever its age: that process may still rename it into place.
+        Gone: its lease unlocked and stale, or removed. A file named by no lease (written
+        before leases, or by a process that could not write one) goes once it is `max_age`
+        seconds old. A live owner's file stays whatever its age: it may still be renamed
+        into place.
         """
         removed = 0
         for path in self.tmp.glob(f"{TEMP_PREFIX}*") if self.tmp.is_dir() else ():
             try:
-                alive = tempfiles.owner_alive(path)
+                alive = tempfiles.owner_alive(path, self.leases)
                 if alive is False or (alive is None and tempfiles.age(path) > max_age):
                     path.unlink()
                     removed += 1
             except FileNotFoundError:
                 continue  # its owner finished with it meanwhile
+        # The files first: a lease that died meanwhile leaves files named by a lease gone,
+        # which the next clean-up removes.
+        for lease in tempfiles.dead_leases(self.leases):
+            lease.unlink(missing_ok=True)
         return removed
 
     @contextmanager
@@ -243,7 +249,9 @@ class LocalStorage:
         """Mark this process as storing files whose rows are not committed yet.
 
         `gallery check --repair` leaves young files without a row alone while such a
-        marker's owner lives: they may be an import's, a moment before its commit.
+        marker's owner lives. The marker names this process's lease, which is touched while
+        the process lives: a killed writer's marker stops counting once its lease is stale
+        (at once on a machine that sees the lease's lock), another machine's included.
         """
         marker = self.temp_path(WRITING)
         marker.touch()
@@ -253,10 +261,10 @@ class LocalStorage:
             marker.unlink(missing_ok=True)
 
     def writers_alive(self, max_age: float = ABANDONED_AFTER) -> bool:
-        """Whether a live process (here, or young on another host) holds a `writing` marker."""
+        """Whether a live process holds a `writing` marker (one without a lease: a young one)."""
         for marker in self.tmp.glob(f"{TEMP_PREFIX}*{WRITING}") if self.tmp.is_dir() else ():
             try:
-                alive = tempfiles.owner_alive(marker)
+                alive = tempfiles.owner_alive(marker, self.leases)
                 if alive or (alive is None and tempfiles.age(marker) <= max_age):
                     return True
             except FileNotFoundError:

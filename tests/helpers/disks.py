@@ -19,10 +19,11 @@ import pytest
 
 
 @contextmanager
-def small_disk(path: Path, kib: int) -> Iterator[Path]:
-    """A tmpfs of `kib` KiB mounted at `path` for the duration."""
+def small_disk(path: Path, kib: int, inodes: int | None = None) -> Iterator[Path]:
+    """A tmpfs of `kib` KiB (and at most `inodes` files and folders) mounted at `path`."""
     path.mkdir(parents=True, exist_ok=True)
-    mount = ["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(path)]
+    options = f"size={kib}k" + (f",nr_inodes={inodes}" if inodes else "")
+    mount = ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)]
     done = subprocess.run(mount, capture_output=True, text=True)
     if done.returncode != 0:
         pytest.fail(
