@@ -109,7 +109,11 @@ def timed(photos: list[Path], workers: int, queue: str) -> float:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         if workers:
             redis.Redis.from_url(queue).flushdb()
-            env |= {"GALLERY_QUEUE_URL": queue, "GALLERY_WORKERS": "1"}
+            env |= {
+                "GALLERY_QUEUE_URL": queue,
+                "GALLERY_WORKERS": "1",
+                "GALLERY_SECRET_KEY": "bench",
+            }
         token = prepared(data, env)
         port = free_port()
         url = f"http://127.0.0.1:{port}"

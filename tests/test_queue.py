@@ -20,13 +20,19 @@ from gallery.core.models import Photo, UploadJob
 from tests.helpers import images, servers
 from tests.helpers.apps import migrated_app
 from tests.helpers.cli import invoke
+from tests.helpers.objects import SHARED_SECRET
 
 HEARTBEAT = 2  # seconds: a killed worker's job moves soon
 
 
 @pytest.fixture
 def settings(queue_url) -> dict:
-    return {"QUEUE_URL": queue_url, "QUEUE_HEARTBEAT": HEARTBEAT, "WORKERS": 1}
+    return {
+        "QUEUE_URL": queue_url,
+        "QUEUE_HEARTBEAT": HEARTBEAT,
+        "WORKERS": 1,
+        "SECRET_KEY": SHARED_SECRET,  # several processes share one (gallery.config)
+    }
 
 
 @pytest.fixture
@@ -69,6 +75,7 @@ def worker(app, *, threads: int = 1):
         "GALLERY_QUEUE_HEARTBEAT": str(HEARTBEAT),
         "GALLERY_QUEUE_ATTEMPTS": str(app.config["QUEUE_ATTEMPTS"]),
         "GALLERY_WORKERS": "1",
+        "GALLERY_SECRET_KEY": SHARED_SECRET,
     }
     return servers.working(Path(app.config["DATA_DIR"]), env, threads=threads)
 
@@ -184,7 +191,8 @@ def test_an_upload_its_workers_keep_dying_under_is_reported(queued_app, api, tmp
 
 def test_a_queue_that_is_down_refuses_the_upload_and_keeps_nothing(tmp_path, make_jpeg):
     down = f"redis://127.0.0.1:{_closed_port()}/0"
-    with migrated_app(tmp_path / "data", LANGUAGE="en", QUEUE_URL=down) as app:
+    settings = {"QUEUE_URL": down, "SECRET_KEY": SHARED_SECRET}
+    with migrated_app(tmp_path / "data", LANGUAGE="en", **settings) as app:
         runner = app.test_cli_runner()
         invoke(
             runner,

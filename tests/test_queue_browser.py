@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gallery.config import load_config
+from tests.helpers.objects import SHARED_SECRET
 from tests.helpers.servers import gallery, serving, working
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,7 +27,7 @@ def test_the_upload_page_follows_queued_uploads_to_their_end(browser, tmp_path, 
     photos = [jpg / name for name in ("Canon_40D.jpg", "Nikon_D70.jpg", "Kodak_CX7530.jpg")]
     drawing = tmp_path / "logo.svg"
     drawing.write_text(SVG)
-    env = {"GALLERY_QUEUE_URL": queue_url}
+    env = {"GALLERY_QUEUE_URL": queue_url, "GALLERY_SECRET_KEY": SHARED_SECRET}
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
     page.set_default_timeout(30_000)
     with serving(data, env) as url, working(data, env):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCRIPT = ROOT / "scripts" / "objects"
+SHARED_SECRET = "tests-of-several-machines-" + "0" * 40
 KEYS = {"S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": "testing", "S3_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -58,7 +59,12 @@ def new_bucket(endpoint: str) -> str:
 
 def settings(endpoint: str, bucket: str, prefix: str = "media") -> dict[str, str]:
     """The app's settings for the bucket."""
-    return {"STORAGE_URL": f"s3://{bucket}/{prefix}", "S3_ENDPOINT_URL": endpoint, **KEYS}
+    return {
+        "STORAGE_URL": f"s3://{bucket}/{prefix}",
+        "S3_ENDPOINT_URL": endpoint,
+        "SECRET_KEY": SHARED_SECRET,  # several machines share one (gallery.config)
+        **KEYS,
+    }
 
 
 def keys(endpoint: str, bucket: str, prefix: str = "") -> list[str]:
