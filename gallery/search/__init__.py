@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 def init_app(app: Flask) -> None:
     """The app's index kept in step with the database; the search page, API and commands."""
     from gallery.search import cli, views
-    from gallery.search.service import attach_index
+    from gallery.search.service import attach_index, follow_changes
     from gallery.web.serve import add_warm_up
 
     attach_index(app)
+    add_warm_up(app, follow_changes)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api)
     for command in cli.COMMANDS:
