@@ -6,7 +6,8 @@ visibility, a deleted photo. After the commit the photos are queued; the request
 command) waits for them when it ends, a few seconds at most (SEARCH_WAIT) for a request, so
 the next search sees the edit. New photos come only from imports, which index them in one
 batch (gallery.imports.after_import); code that makes photos some other way calls
-`index_photos`. ORM UPDATE and DELETE statements of photos or albums are seen too.
+`index_photos`. Bulk UPDATE statements bypass the events: call `index_photos` after them
+(the change log has them all the same: every machine's follower applies them).
 
 Every change is also appended to the change log (changes.py) in the changing transaction,
 at flush time: the other machines' indexes follow it (follow.py), and a rolled-back edit
@@ -108,7 +109,8 @@ def _collect(session: Session, _context) -> None:
 
 def _collect_bulk(state: ORMExecuteState) -> None:
     """An UPDATE or DELETE statement of photos or albums (no objects, so no flush): the
-    rows it is about to change, read by its own WHERE in its transaction, are logged."""
+    rows it is about to change, read by its own WHERE in its transaction, are logged for
+    every machine's follower. This process's index is left to `index_photos`, as before."""
     if not (state.is_update or state.is_delete) or _index_of(state.session) is None:
         return
     mapper = state.bind_mapper
@@ -116,15 +118,13 @@ def _collect_bulk(state: ORMExecuteState) -> None:
     if kind not in (Photo, Album):
         return
     where = state.statement.whereclause  # type: ignore[attr-defined]
-    query = select(kind.id) if where is None else select(kind.id).where(where)
-    ids = set(state.session.scalars(query))
-    pending = state.session.info.setdefault(_KEY, Pending())
+    ids = set(
+        state.session.scalars(select(kind.id) if where is None else select(kind.id).where(where))
+    )
     if kind is Album:
         changes.append(state.session, albums=ids)
-        pending.albums |= ids
     else:
         changes.append(state.session, photos=ids)
-        (pending.removed if state.is_delete else pending.photos).update(ids)
 
 
 def _changed(obj, names: tuple[str, ...]) -> bool:
