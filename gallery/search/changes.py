@@ -85,6 +85,11 @@ def start(session: Session, now: datetime | None = None) -> int:
     return max(old or 0, pruned_through(session))  # rows below the marker are gone
 
 
+def last(session: Session) -> int:
+    """The newest committed row's id (0: none)."""
+    return session.scalar(select(func.max(SearchChange.id))) or 0
+
+
 def pruned_through(session: Session) -> int:
     """The id of the marker of pruned rows (0: none pruned): a cursor below it missed rows."""
     query = select(func.min(SearchChange.id)).where(

@@ -398,6 +398,16 @@ class SearchIndex:
             fields = cache.searcher.all_stored_fields()
             return {int(f["id"]): f.get("digest", "") for f in fields}
 
+    def digests_of(self, ids: Iterable[int]) -> dict[int, str]:
+        """The indexed fingerprint of each of these photos that the index holds."""
+        found = {}
+        with self.searcher(None) as cache:
+            for photo_id in ids:
+                fields = cache.searcher.document(id=str(photo_id))
+                if fields is not None:
+                    found[photo_id] = fields.get("digest", "")
+        return found
+
     @contextmanager
     def digests_by_id(
         self, wait: float | None = 0.0, ids: range = EVERY_ID

@@ -1,5 +1,5 @@
 """Each machine's index follows the change log (changes.py): edits made through any machine
-become searchable on every other within a second or two (SEARCH_FOLLOW).
+become searchable on every other within a second or two (SEARCH_FOLLOW_MS).
 
 Every `gallery serve` process has a follower; the processes sharing an index directory
 take turns through an flock on a file in it, so exactly one follows at a time and the
@@ -10,8 +10,8 @@ an edit has indexed it already (sync.py): the request waits for that, not for th
 
 An index without a cursor is made from the database (a new machine, an empty directory),
 or, when it was made before the log existed, follows the log from its start; one whose
-cursor is older than the pruned rows is rebuilt. The follower prunes rows older than
-changes.KEEP_DAYS once an hour.
+cursor is older than the pruned rows, or past the log's end (a database restored from a
+backup), is rebuilt. The follower prunes rows older than changes.KEEP_DAYS once an hour.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import IO
 from sqlalchemy.orm import Session
 
 from gallery.search import changes
+from gallery.search.documents import album_photo_ids, load_photos, photo_document
 from gallery.search.engine import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -90,11 +91,18 @@ class Follower:
                 self._rebuild(index)
                 return 0
             found = changes.after(session, position)
+            if not found and position > changes.last(session):
+                # The log ends before the cursor: a database restored from a backup.
+                log.warning("search index in %s is ahead of the log: rebuilding it", self.path)
+                self._rebuild(index)
+                return 0
         fresh = [c for c in found if c.id not in self._applied and not c.marker]
         if fresh:
             photos = {c.photo_id for c in fresh if c.photo_id is not None}
             albums = {c.album_id for c in fresh if c.album_id is not None}
-            index.submit(upsert=photos, albums=albums).result(APPLY_PATIENCE)
+            stale = _stale(index, photos, albums)
+            if stale:
+                index.submit(upsert=stale).result(APPLY_PATIENCE)
             self._applied.update(c.id for c in fresh)
         moved = changes.settled(found, position)
         if moved != position:
@@ -144,3 +152,16 @@ class Follower:
         if self._lock is not None:
             self._lock.close()  # closing the file releases the flock
             self._lock = None
+
+
+def _stale(index: SearchIndex, photos: set[int], albums: set[int]) -> set[int]:
+    """These photos (and these albums' photos) whose indexed fingerprint differs from the
+    database's: an edit made through this machine was indexed when it committed (sync.py),
+    so following it costs a read, not a second write."""
+    with index.sessions() as session:
+        ids = set(photos)
+        for album_id in albums:
+            ids.update(album_photo_ids(session, album_id))
+        current = {p.id: photo_document(p)["digest"] for p in load_photos(session, sorted(ids))}
+    indexed = index.digests_of(ids)
+    return {photo_id for photo_id in ids if current.get(photo_id) != indexed.get(photo_id)}
