@@ -136,6 +136,16 @@ def test_an_edit_through_one_machine_is_found_through_the_other(
     assert photos["stall"] not in raw_ids(node_b, "telts")
 
 
+def test_a_bulk_update_reaches_the_other_machine(app, photos, node_b):
+    eventually(lambda: len(raw_ids(node_b, "tirgus")) == 3)
+    with app.app_context():
+        session = db.session_factory()()
+        session.execute(update(Photo).where(Photo.id == photos["stall"]).values(caption="Siers"))
+        session.commit()
+        session.close()
+    eventually(lambda: raw_ids(node_b, "siers") == {photos["stall"]})
+
+
 def test_withdrawals_disappear_from_the_other_machine(app, photos, node_b):
     everything = {photos["market"], photos["stall"], photos["choir"]}
     eventually(lambda: raw_ids(node_b, "tirgus") == everything)
@@ -189,6 +199,18 @@ def test_pruning_past_a_machines_cursor_rebuilds_it(app, tmp_path, photos):
     with machine(app, tmp_path, index_dir) as after:
         eventually(lambda: raw_ids(after, "zvejnieks") == {photos["choir"]})
         eventually(lambda: (changes.read_cursor(index_dir) or 0) >= marker)
+
+
+def test_a_cursor_past_the_logs_end_rebuilds_the_index(app, tmp_path, photos):
+    """A database restored from a backup: its log ends before the machine's cursor."""
+    index_dir = tmp_path / "b-index"
+    with machine(app, tmp_path, index_dir) as before:
+        eventually(lambda: len(raw_ids(before, "tirgus")) == 3)
+    changes.write_cursor(index_dir, 1_000_000)
+    edit(app, **{f"p{photos['choir']}": {"caption": "Zvejnieku koris"}})
+    with machine(app, tmp_path, index_dir) as after:
+        eventually(lambda: raw_ids(after, "zvejnieks") == {photos["choir"]})
+        eventually(lambda: (changes.read_cursor(index_dir) or 0) < 1_000_000)
 
 
 def test_several_processes_on_one_index_take_turns_following(app, tmp_path, photos):
