@@ -91,11 +91,12 @@ def last(session: Session) -> int:
 
 
 def pruned_through(session: Session) -> int:
-    """The id of the marker of pruned rows (0: none pruned): a cursor below it missed rows."""
-    query = select(func.min(SearchChange.id)).where(
-        SearchChange.photo_id.is_(None), SearchChange.album_id.is_(None)
-    )
-    return session.scalar(query) or 0
+    """The id of the marker of pruned rows (0: none pruned): a cursor below it missed rows.
+    The marker is the oldest row, so this reads one row by the primary key."""
+    query = select(SearchChange.id, SearchChange.photo_id, SearchChange.album_id)
+    first = session.execute(query.order_by(SearchChange.id).limit(1)).first()
+    marker = first is not None and first.photo_id is None and first.album_id is None
+    return first.id if first is not None and marker else 0
 
 
 def prune(session: Session, keep: timedelta = timedelta(days=KEEP_DAYS)) -> int:
