@@ -399,11 +399,13 @@ class SearchIndex:
             return {int(f["id"]): f.get("digest", "") for f in fields}
 
     def digests_of(self, ids: Iterable[int]) -> dict[int, str]:
-        """The indexed fingerprint of each of these photos that the index holds."""
+        """The indexed fingerprint of each of these photos that the index holds, through a
+        plain searcher of its own: the shared one's facts for ranking are not needed here."""
         found = {}
-        with self.searcher(None) as cache:
+        self._await_rebuild(None)
+        with self._index().searcher() as searcher:
             for photo_id in ids:
-                fields = cache.searcher.document(id=str(photo_id))
+                fields = searcher.document(id=str(photo_id))
                 if fields is not None:
                     found[photo_id] = fields.get("digest", "")
         return found
