@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from whoosh import index as whoosh_index
 
 from gallery import create_app
@@ -134,6 +134,31 @@ def test_an_edit_through_one_machine_is_found_through_the_other(
     assert raw_ids(app, "zvejnieks") == {photos["stall"]}  # read-your-writes on the first
     eventually(lambda: raw_ids(node_b, "zvejnieks") == {photos["stall"]})
     assert photos["stall"] not in raw_ids(node_b, "telts")
+
+
+def test_a_new_photo_reaches_the_other_machine(app, photos, node_b):
+    eventually(lambda: len(raw_ids(node_b, "tirgus")) == 3)
+    with app.app_context():
+        session = db.get_session()
+        added = add_photo(session, session.get_one(Album, photos["other_album"]), "Siers").id
+        session.commit()
+    eventually(lambda: raw_ids(node_b, "siers") == {added})
+
+
+def test_a_rolled_back_edit_logs_nothing(app, photos):
+    def logged() -> int:
+        with db.session_factory(writes=False)() as reader:
+            return reader.scalar(select(func.count()).select_from(SearchChange)) or 0
+
+    with app.app_context():
+        before = logged()
+        session = db.session_factory()()
+        session.get_one(Photo, photos["stall"]).caption = "Siers"
+        session.flush()  # the log's row is written here, in the edit's transaction
+        assert session.scalar(select(func.count()).select_from(SearchChange)) == before + 1
+        session.rollback()
+        session.close()
+        assert logged() == before
 
 
 def test_a_bulk_update_reaches_the_other_machine(app, photos, node_b):
