@@ -104,6 +104,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARTICLE_MAX_ROW", 4, "Most photos in one row before it is a problem (too small)."),
     Setting("SEARCH_WAIT", 5, "Seconds a request waits for its edits to become searchable."),
     Setting(
+        "SEARCH_FOLLOW_MS",
+        1000,
+        "Milliseconds between an index's looks at the log of every machine's edits; 0: never.",
+    ),
+    Setting(
         "SEARCH_BUDGET_MS",
         250,
         "CPU milliseconds one search may spend in the index; beyond, it answers 503.",

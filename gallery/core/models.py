@@ -471,6 +471,22 @@ class UploadJob(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class SearchChange(Base):
+    """One photo (or album) whose searchable facts changed: the ordered log that every
+    machine's search index follows (gallery/search/changes.py). Appended in the changing
+    transaction itself; a row with neither id marks where old rows were pruned."""
+
+    __tablename__ = "search_changes"
+
+    # BIGINT on PostgreSQL; SQLite's rowid (INTEGER PRIMARY KEY) is 64 bits already.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    photo_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: deleted ones too
+    album_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class Article(Base):
     """A news article: text with rows of photo labels, and what each label shows."""
 

@@ -37,6 +37,7 @@ from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 
 from gallery.core.errors import is_disk_full
+from gallery.search import changes
 from gallery.search.documents import (
     EVERY_ID,
     album_photo_ids,
@@ -170,6 +171,7 @@ class SearchIndex:
 
     def _fresh_index(self) -> index.FileIndex:
         """An empty index of the current schema (Whoosh drops the old table of contents)."""
+        changes.forget_cursor(self.path)  # until its rebuild says how far it follows the log
         ix = index.create_in(str(self.path), build_schema(self._analyzer))
         (self.path / VERSION_FILE).write_text(json.dumps({"schema": SCHEMA_VERSION}))
         return ix
@@ -272,9 +274,11 @@ class SearchIndex:
         with self.sessions() as session:
             options = self._rebuild_options(photo_count(session))
             with self._locked_writer(ix, mergetype=writing.CLEAR, **options) as w:
+                position = changes.start(session)  # before reading: later rows apply again
                 for photo in photo_facts(session):
                     w.add_document(**whoosh_fields(photo_document(photo)))
                     count += 1
+        changes.write_cursor(self.path, position)
         self._write_heads()  # before anyone searches the new segments: they start fast
         log.info("search index rebuilt: %d photos in %.1f s", count, time.monotonic() - started)
 
@@ -393,6 +397,18 @@ class SearchIndex:
         with self.searcher(wait) as cache:
             fields = cache.searcher.all_stored_fields()
             return {int(f["id"]): f.get("digest", "") for f in fields}
+
+    def digests_of(self, ids: Iterable[int]) -> dict[int, str]:
+        """The indexed fingerprint of each of these photos that the index holds, through a
+        plain searcher of its own: the shared one's facts for ranking are not needed here."""
+        found = {}
+        self._await_rebuild(None)
+        with self._index().searcher() as searcher:
+            for photo_id in ids:
+                fields = searcher.document(id=str(photo_id))
+                if fields is not None:
+                    found[photo_id] = fields.get("digest", "")
+        return found
 
     @contextmanager
     def digests_by_id(

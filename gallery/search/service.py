@@ -12,6 +12,7 @@ from operator import itemgetter
 from typing import cast
 
 from flask import Flask, current_app, has_request_context
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from gallery.core import events
@@ -20,6 +21,7 @@ from gallery.culling.filters import PhotoFilter
 from gallery.search import sync
 from gallery.search.documents import EVERY_ID, photo_document, photo_facts
 from gallery.search.engine import SearchIndex
+from gallery.search.follow import Follower
 from gallery.search.limits import Budget, ClientRates
 from gallery.search.query import parse_query
 from gallery.search.results import PER_PAGE, Results, run_search
@@ -32,14 +34,25 @@ CONFIGURED = -1.0  # a request waits SEARCH_WAIT seconds at most, a CLI command 
 
 def attach_index(app: Flask) -> None:
     """Give the app its index (opened on first use) and keep it in step with commits."""
-    sessions = app.extensions["gallery.db"]
+    sessions, engine = app.extensions["gallery.db"], app.extensions["gallery.engine"]
     index = app.extensions["gallery.search"] = SearchIndex(app.config["INDEX_DIR"], sessions)
-    sync.watch(app, app.extensions["gallery.engine"], index)
+    sync.watch(app, engine, index)
     events.photos_added.connect(_index_added, sender=app)
+    follower = app.extensions["gallery.search.follow"] = Follower(
+        index, app.config["SEARCH_FOLLOW_MS"] / 1000
+    )
+    event.listen(engine, "engine_disposed", lambda _engine: follower.stop())
+
+
+def follow_changes() -> list[str]:
+    """Have this process follow the change log (`gallery serve` calls it in each process
+    before serving, with the pages to warm up: it opens none)."""
+    current_app.extensions["gallery.search.follow"].start()
+    return []
 
 
 def _index_added(_app: Flask, ids: list[int]) -> None:
-    index_photos(ids)  # an import's new photos, in one batch
+    index_photos(ids)  # an import's new photos, in one batch (their flushes logged them)
 
 
 def get_index() -> SearchIndex:
@@ -47,12 +60,13 @@ def get_index() -> SearchIndex:
 
 
 def index_photos(ids, *, wait: float | None = CONFIGURED) -> bool:
-    """(Re)index these photos from the database, in one batch; True once searchable."""
+    """(Re)index these photos from the database in this machine's index, in one batch; True
+    once searchable (the change itself logged them for the other machines: sync.py)."""
     return _settle(get_index().submit(upsert=ids), wait)
 
 
 def remove_photos(ids, *, wait: float | None = CONFIGURED) -> bool:
-    """Take these photos out of the index (photos deleted from the database)."""
+    """Take these photos out of this machine's index (photos deleted from the database)."""
     return _settle(get_index().submit(remove=ids), wait)
 
 

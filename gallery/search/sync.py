@@ -6,7 +6,12 @@ visibility, a deleted photo. After the commit the photos are queued; the request
 command) waits for them when it ends, a few seconds at most (SEARCH_WAIT) for a request, so
 the next search sees the edit. New photos come only from imports, which index them in one
 batch (gallery.imports.after_import); code that makes photos some other way calls
-`index_photos`. Bulk UPDATE statements bypass the events: call `index_photos` after them.
+`index_photos`. Bulk UPDATE statements bypass the events: call `index_photos` after them
+(the change log has them all the same: every machine's follower applies them).
+
+Every change is also appended to the change log (changes.py) in the changing transaction,
+at flush time: the other machines' indexes follow it (follow.py), and a rolled-back edit
+logs nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from dataclasses import dataclass, field
 from weakref import WeakValueDictionary
 
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import Engine, event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from gallery.core.models import Album, Photo
+from gallery.search import changes
 from gallery.search.engine import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -65,6 +71,7 @@ def watch(app: Flask, engine: Engine, index: SearchIndex) -> None:
         event.listen(Session, "after_flush", _collect)
         event.listen(Session, "after_commit", _submit)
         event.listen(Session, "after_rollback", lambda session: session.info.pop(_KEY, None))
+        event.listen(Session, "do_orm_execute", _collect_bulk)
     app.before_request(_mark_request)
     app.teardown_appcontext(_settle_pending)
 
@@ -82,14 +89,42 @@ def _collect(session: Session, _context) -> None:
     if _index_of(session) is None:
         return
     pending = session.info.setdefault(_KEY, Pending())
+    flushed = Pending()
     for obj in session.dirty:
         if isinstance(obj, Photo) and _changed(obj, PHOTO_FIELDS):
-            pending.photos.add(obj.id)
+            flushed.photos.add(obj.id)
         elif isinstance(obj, Album) and _changed(obj, ALBUM_FIELDS):
-            pending.albums.add(obj.id)
+            flushed.albums.add(obj.id)
     for obj in session.deleted:
         if isinstance(obj, Photo):
-            pending.removed.add(obj.id)
+            flushed.removed.add(obj.id)
+    # New photos are logged for the other machines; this one indexes an import's photos
+    # in one batch when it ends (photos_added).
+    added = {obj.id for obj in session.new if isinstance(obj, Photo)}
+    changes.append(session, flushed.photos | flushed.removed | added, flushed.albums)
+    pending.photos |= flushed.photos
+    pending.albums |= flushed.albums
+    pending.removed |= flushed.removed
+
+
+def _collect_bulk(state: ORMExecuteState) -> None:
+    """An UPDATE or DELETE statement of photos or albums (no objects, so no flush): the
+    rows it is about to change, read by its own WHERE in its transaction, are logged for
+    every machine's follower. This process's index is left to `index_photos`, as before."""
+    if not (state.is_update or state.is_delete) or _index_of(state.session) is None:
+        return
+    mapper = state.bind_mapper
+    kind = mapper.class_ if mapper is not None else None
+    if kind not in (Photo, Album):
+        return
+    where = state.statement.whereclause  # type: ignore[attr-defined]
+    ids = set(
+        state.session.scalars(select(kind.id) if where is None else select(kind.id).where(where))
+    )
+    if kind is Album:
+        changes.append(state.session, albums=ids)
+    else:
+        changes.append(state.session, photos=ids)
 
 
 def _changed(obj, names: tuple[str, ...]) -> bool:
