@@ -42,6 +42,7 @@ NAMESPACE = "gallery"
 # Commands in a million that look for dead workers' jobs: about one poll in ten, so a
 # killed worker's job moves within a few seconds of its heartbeat running out.
 MAINTENANCE = 100_000
+POLL_MS = 100
 GAVE_UP = N_("the workers kept failing on this upload (%(attempts)s attempts)")
 
 
@@ -133,7 +134,9 @@ def run_worker(app: Flask, threads: int) -> None:
     dramatiq.Actor(
         import_upload, broker=broker, actor_name=ACTOR, queue_name=QUEUE, priority=0, options={}
     )
-    worker = dramatiq.Worker(broker, worker_threads=threads)
+    # An idle consumer polls Redis at most every POLL_MS: Dramatiq's default second of
+    # back-off was most of a photo's wait for a worker (bench/queue_ingest.py).
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=POLL_MS)
     worker.queue_prefetch = threads  # what it can't start yet stays for the other workers
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
