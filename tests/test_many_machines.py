@@ -10,16 +10,13 @@ scripts/test's PostgreSQL pass (GALLERY_TEST_DATABASE).
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
 import time
 import urllib.error
 import urllib.request
-import zipfile
 from contextlib import ExitStack
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -93,14 +90,6 @@ def _eventually(check, what: str, timeout: float = 15) -> None:
         time.sleep(0.2)
 
 
-def _zipped(paths: list[Path]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-        for path in paths:
-            archive.write(path, path.name)
-    return out.getvalue()
-
-
 @pytest.fixture
 def machines(tmp_path, queue_url, s3_settings):
     """Two servers and two workers over one database, queue and bucket; their URLs, the
@@ -165,7 +154,7 @@ def test_two_servers_and_two_workers_share_one_gallery(machines, tmp_path, make_
     # The workers killed in the middle of a zip (whichever had it): a new worker machine
     # finishes it once their heartbeats run out, every photo once.
     big = images.write_images(tmp_path / "big", [(2400, 1600)] * 8, first=10, noise=True)
-    url = _upload(a, token, "big.zip", _zipped(big))
+    url = _upload(a, token, "big.zip", images.zipped(big))
     _eventually(lambda: len(_ids(a, token)) >= 6, "a worker to import two of the zip's photos",
                 timeout=60)  # fmt: skip
     for worker in workers:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.helpers import databases
+from tests.helpers.accounts import add_staff
 from tests.helpers.apps import migrated_app
 from tests.helpers.cli import invoke
 
@@ -30,16 +31,7 @@ def test_a_gallery_moves_from_sqlite_to_postgresql_whole(tmp_path, make_jpeg):
         runner = embedded.test_cli_runner()
         invoke(runner, "import", "--album", "day", *map(str, photos))
         invoke(runner, "albums", "set", "day", "--visibility", "public", "--title", "Diena")
-        invoke(
-            runner,
-            "users",
-            "add",
-            "staff@school.lv",
-            "--role",
-            "staff",
-            "--password-stdin",
-            input="staff-password-123",
-        )
+        add_staff(runner)
         before = _photos(runner)
         moved = invoke(runner, "move", "--to-database", target).output
         assert "photos: 4" in moved, moved

@@ -11,13 +11,13 @@ import io
 import os
 import signal
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from gallery.core.models import Photo, UploadJob
 from tests.helpers import images, servers
+from tests.helpers.accounts import add_staff
 from tests.helpers.apps import migrated_app
 from tests.helpers.cli import invoke
 from tests.helpers.objects import SHARED_SECRET
@@ -38,26 +38,14 @@ def settings(queue_url) -> dict:
 @pytest.fixture
 def queued_app(tmp_path, settings):
     with migrated_app(tmp_path / "data", LANGUAGE="en", **settings) as app:
-        runner = app.test_cli_runner()
-        invoke(
-            runner,
-            "users",
-            "add",
-            "staff@school.lv",
-            "--role",
-            "staff",
-            "--password-stdin",
-            input="staff-password-123",
-        )
-        invoke(runner, "albums", "create", "day", "--title", "Day")
+        invoke(app.test_cli_runner(), "albums", "create", "day", "--title", "Day")
         yield app
 
 
 @pytest.fixture
 def api(queued_app):
-    runner = queued_app.test_cli_runner()
-    token = invoke(runner, "users", "token", "staff@school.lv").output.strip()
-    client = queued_app.test_client()
+    """Call the app's API as staff with a bearer token."""
+    token, client = add_staff(queued_app.test_cli_runner()), queued_app.test_client()
 
     def call(method, path, **kwargs):
         headers = {"Authorization": f"Bearer {token}"}
@@ -102,14 +90,6 @@ def photo_count(app) -> int:
         return get_session().query(Photo).count()
 
 
-def zipped(paths: list[Path]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-        for path in paths:
-            archive.write(path, path.name)
-    return out.getvalue()
-
-
 def test_a_queued_upload_answers_202_and_a_worker_imports_it(queued_app, api, make_jpeg):
     answer = upload(api, "IMG_1.jpg", make_jpeg("IMG_1.jpg", (800, 600)).read_bytes())
     assert answer.status_code == 202, answer.get_json()
@@ -131,7 +111,7 @@ def test_a_queued_upload_answers_202_and_a_worker_imports_it(queued_app, api, ma
 def test_a_worker_says_what_an_upload_would_have_said(queued_app, api, make_jpeg, corpus_dir):
     photo = make_jpeg("IMG_2.jpg", (640, 480)).read_bytes()
     corrupt = (corpus_dir / "photos" / "jpg" / "corrupted.jpg").read_bytes()
-    album = zipped([make_jpeg(f"Z_{n}.jpg", (320, 240), seed=n) for n in range(3)])
+    album = images.zipped([make_jpeg(f"Z_{n}.jpg", (320, 240), seed=n) for n in range(3)])
     urls = [
         upload(api, name, data).get_json()["upload"]["url"]
         for name, data in (
@@ -156,7 +136,7 @@ def test_a_worker_says_what_an_upload_would_have_said(queued_app, api, make_jpeg
 def test_a_killed_workers_upload_is_finished_by_another(queued_app, api, tmp_path):
     sizes = [(2400, 1600)] * 10
     paths = images.write_images(tmp_path / "big", sizes, noise=True)
-    url = upload(api, "big.zip", zipped(paths)).get_json()["upload"]["url"]
+    url = upload(api, "big.zip", images.zipped(paths)).get_json()["upload"]["url"]
     with worker(queued_app) as first:
         _wait_for(lambda: photo_count(queued_app) >= 2, "the first worker to import two photos")
         os.killpg(first.pid, signal.SIGKILL)  # mid-job, decode processes and all
@@ -177,7 +157,7 @@ def test_a_killed_workers_upload_is_finished_by_another(queued_app, api, tmp_pat
 def test_an_upload_its_workers_keep_dying_under_is_reported(queued_app, api, tmp_path):
     queued_app.config["QUEUE_ATTEMPTS"] = 1  # the workers' setting (see `worker`)
     paths = images.write_images(tmp_path / "big", [(2400, 1600)] * 6, noise=True)
-    url = upload(api, "big.zip", zipped(paths)).get_json()["upload"]["url"]
+    url = upload(api, "big.zip", images.zipped(paths)).get_json()["upload"]["url"]
     with worker(queued_app) as first:
         _wait_for(lambda: _state(queued_app) == "working", "a worker to take the upload")
         os.killpg(first.pid, signal.SIGKILL)
@@ -189,39 +169,15 @@ def test_an_upload_its_workers_keep_dying_under_is_reported(queued_app, api, tmp
     assert "kept failing" in status["result"]["error"]["message"]
 
 
-def test_a_queue_that_is_down_refuses_the_upload_and_keeps_nothing(tmp_path, make_jpeg):
-    down = f"redis://127.0.0.1:{_closed_port()}/0"
-    settings = {"QUEUE_URL": down, "SECRET_KEY": SHARED_SECRET}
-    with migrated_app(tmp_path / "data", LANGUAGE="en", **settings) as app:
-        runner = app.test_cli_runner()
-        invoke(
-            runner,
-            "users",
-            "add",
-            "staff@school.lv",
-            "--role",
-            "staff",
-            "--password-stdin",
-            input="staff-password-123",
-        )
-        invoke(runner, "albums", "create", "day")
-        token = invoke(runner, "users", "token", "staff@school.lv").output.strip()
-        body = {"file": (io.BytesIO(make_jpeg().read_bytes()), "a.jpg")}
-        answer = app.test_client().post(
-            "/api/v1/albums/day/photos",
-            data=body,
-            content_type="multipart/form-data",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert answer.status_code == 503, answer.get_json()
-        assert answer.get_json()["error"]["code"] == "queue_down"
-        uploads = Path(app.config["UPLOADS_DIR"])
-        assert list((uploads / "incoming").iterdir()) == []
-        assert list((uploads / "tmp").glob("tmp-*")) == []
-        with app.app_context():
-            from gallery.core.db import get_session
-
-            assert [j.state for j in get_session().query(UploadJob)] == ["failed"]
+def test_a_queue_that_is_down_refuses_the_upload_and_keeps_nothing(queued_app, api, make_jpeg):
+    queued_app.config["QUEUE_URL"] = f"redis://127.0.0.1:{_closed_port()}/0"
+    answer = upload(api, "a.jpg", make_jpeg().read_bytes())
+    assert answer.status_code == 503, answer.get_json()
+    assert answer.get_json()["error"]["code"] == "queue_down"
+    uploads = Path(queued_app.config["UPLOADS_DIR"])
+    assert list((uploads / "incoming").iterdir()) == []
+    assert list((uploads / "tmp").glob("tmp-*")) == []
+    assert _state(queued_app) == "failed"
 
 
 def _state(app) -> str | None:

@@ -13,3 +13,15 @@ def csrf_of(client) -> str:
 def sign_in(client, email: str, password: str):
     token = csrf_of(client)
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+STAFF = ("staff@school.lv", "staff-password-123")
+
+
+def add_staff(runner) -> str:
+    """A staff user added by `gallery users add` through the app's CLI runner; a new API
+    token of theirs."""
+    from tests.helpers.cli import invoke
+
+    invoke(runner, "users", "add", STAFF[0], "--role", "staff", "--password-stdin", input=STAFF[1])
+    return invoke(runner, "users", "token", STAFF[0]).output.strip()

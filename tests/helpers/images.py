@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import random
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -130,3 +131,12 @@ def view(
     if blur:
         seen = seen.filter(ImageFilter.GaussianBlur(blur))
     return seen.resize(size, Image.Resampling.LANCZOS) if size else seen
+
+
+def zipped(paths: Iterable[Path]) -> bytes:
+    """A zip archive (stored, not compressed) of these files under their names."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for path in paths:
+            archive.write(path, Path(path).name)
+    return out.getvalue()
