@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 
@@ -93,6 +94,15 @@ class Album(Base):
         Index("ix_albums_listed", "visibility", "status", "listed_on", "id"),
         Index("ix_albums_live", "status", "listed_on", "id"),
         Index("ix_albums_published", "visibility", "status", "published_at", "created_at"),
+        # The feed's order on PostgreSQL, which goes down an ascending index NULLs first
+        # and so read and sorted every public album; SQLite keeps NULLs last going down.
+        Index(
+            "ix_albums_feed",
+            "visibility",
+            "status",
+            text("published_at DESC NULLS LAST"),
+            text("created_at DESC"),
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
