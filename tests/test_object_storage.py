@@ -16,7 +16,7 @@ from gallery.core import db
 from gallery.core.models import Photo
 from gallery.ops import check as maintenance
 from gallery.ops.repair import repair
-from tests.helpers import objects
+from tests.helpers import databases, objects
 from tests.helpers.apps import migrated_app
 from tests.helpers.cli import invoke
 
@@ -198,7 +198,10 @@ def test_backup_and_restore_from_and_to_the_bucket(s3_app, stocked, tmp_path, s3
     other = objects.settings(s3_endpoint, objects.new_bucket(s3_endpoint))
     from gallery import create_app
 
-    restored = create_app({"DATA_DIR": str(tmp_path / "restored"), "TESTING": True, **other})
+    target = tmp_path / "restored"
+    if databases.on_postgres():  # an empty database to restore into, not a migrated copy
+        databases.url_for(target, migrated=False)
+    restored = create_app({"DATA_DIR": str(target), "TESTING": True, **other})
     try:
         invoke(restored.test_cli_runner(), "restore", tmp_path / "backup")
         assert _bucket_keys(restored, "originals/") == _bucket_keys(s3_app, "originals/")
