@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from gallery.accounts import sessions
 from gallery.core.errors import InvalidInput
 from gallery.core.messages import N_
-from gallery.core.models import PasswordReset, User, utcnow
+from gallery.core.models import PasswordReset, User, as_utc, utcnow
 
 MIN_LENGTH = 10
 MAX_LENGTH = 500  # longer is no safer, and hashing it is work anyone could ask for
@@ -112,7 +112,7 @@ def live_reset(session: Session, token: str) -> PasswordReset | None:
     found = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _digest(token)))
     if found is None or found.used_at is not None or not found.user.active:
         return None
-    return found if sessions.aware(found.expires_at) > utcnow() else None
+    return found if as_utc(found.expires_at) > utcnow() else None
 
 
 def use_reset(session: Session, reset: PasswordReset, new: str) -> int:

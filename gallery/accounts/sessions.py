@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from gallery.core.models import User, UserSession, utcnow
+from gallery.core.models import User, UserSession, as_utc, utcnow
 
 SEEN_PRECISION = timedelta(minutes=1)  # last use is written at most once a minute
 
@@ -65,14 +65,14 @@ def live(session: Session, key: str, lifetimes: Lifetimes) -> UserSession | None
 
 
 def is_within(found: UserSession, lifetimes: Lifetimes, now: datetime) -> bool:
-    fresh = aware(found.created_at) > now - lifetimes.absolute
-    return fresh and aware(found.last_seen_at) > now - lifetimes.idle
+    fresh = as_utc(found.created_at) > now - lifetimes.absolute
+    return fresh and as_utc(found.last_seen_at) > now - lifetimes.idle
 
 
 def seen_due(found: UserSession) -> bool:
     """Whether the session's last use is worth writing down again (to the minute: a write on
     every request would queue every read behind the writers)."""
-    return aware(found.last_seen_at) < utcnow() - SEEN_PRECISION
+    return as_utc(found.last_seen_at) < utcnow() - SEEN_PRECISION
 
 
 def note_seen(session: Session, session_id: int) -> None:
@@ -119,7 +119,3 @@ def end_all(session: Session, user_id: int, keep: int | None = None) -> int:
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives naive UTC

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from gallery.accounts import passwords, sessions
 from gallery.accounts.passwords import hash_password
 from gallery.core.errors import InvalidInput
 from gallery.core.messages import N_
-from gallery.core.models import ApiToken, User, utcnow
+from gallery.core.models import ApiToken, User, as_utc, utcnow
 from gallery.core.states import Role, choices
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -86,16 +86,12 @@ def token_use_due(found: ApiToken) -> bool:
     """Whether the token's last use is worth writing down again (kept to the minute: a
     write on every API request would queue every read behind the writers)."""
     last = found.last_used_at
-    return last is None or _aware(last) < utcnow() - TOKEN_USE_PRECISION
+    return last is None or as_utc(last) < utcnow() - TOKEN_USE_PRECISION
 
 
 def note_token_use(session: Session, token_id: int) -> None:
     """Write down that a token was used now (in a writer's session)."""
     session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives naive UTC
 
 
 def revoke_token(session: Session, token_id: int) -> ApiToken:

@@ -102,9 +102,14 @@ def import_upload(album_id: int, upload: FileStorage, user: str) -> list[Outcome
 def _upload_sources(intake: Intake, filename: str) -> Iterable[Source]:
     """A zip's entries, or the upload itself (also a zip that met a full disk, to say so)."""
     if intake.head.startswith(ZIP_MAGIC) and intake.complete:
-        sources = expand([intake.temp], zip_limits(current_app.config))
-        return (named(source, intake.temp, filename) for source in sources)
+        return zip_entries(intake.temp, filename)
     return [Source(filename or "upload", filename, lambda: intake)]
+
+
+def zip_entries(path: Path, filename: str) -> Iterable[Source]:
+    """An uploaded zip's entries, reported under the name the zip was sent with."""
+    sources = expand([path], zip_limits(current_app.config))
+    return (_named(source, path, filename) for source in sources)
 
 
 def audit_uploads(album_id: int, outcomes: list[Outcome], user: str) -> None:
@@ -118,7 +123,7 @@ def audit_uploads(album_id: int, outcomes: list[Outcome], user: str) -> None:
         audit.record(session, user, "photo.upload", album, count=len(imported), ids=imported)
 
 
-def named(source: Source, temp: Path, filename: str) -> Source:
+def _named(source: Source, temp: Path, filename: str) -> Source:
     """Report an upload by the name it was sent with, not by its temp file.
 
     The name is kept raw here (the pipeline cleans it for display, with a fallback when

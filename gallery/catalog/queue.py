@@ -27,11 +27,11 @@ from gallery.catalog import imports
 from gallery.catalog.uploads import intake_of
 from gallery.core import db
 from gallery.core.messages import N_, Message
-from gallery.core.models import Photo, UploadJob
+from gallery.core.models import Photo, UploadJob, as_utc
 from gallery.core.states import JobState, Result
 from gallery.ingest.errors import Rejected, disk_full
 from gallery.ingest.pipeline import Outcome
-from gallery.ingest.sources import ZIP_MAGIC, Source, expand
+from gallery.ingest.sources import ZIP_MAGIC, Source
 from gallery.ingest.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -202,16 +202,11 @@ def _as_first_attempt(job: UploadJob, outcomes: list[Outcome]) -> list[Outcome]:
             if o.status == Result.DUPLICATE
             and (photo := session.get(Photo, o.photo_id)) is not None
             and photo.created_by == job.user
-            and _aware(photo.created_at) >= _aware(job.created_at)
+            and as_utc(photo.created_at) >= as_utc(job.created_at)
         }
     return [
         Outcome(o.label, Result.IMPORTED, o.photo_id) if o.photo_id in ours else o for o in outcomes
     ]
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive UTC times; PostgreSQL aware ones."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _file_sources(path: Path, filename: str) -> Iterable[Source]:
@@ -219,8 +214,7 @@ def _file_sources(path: Path, filename: str) -> Iterable[Source]:
     with open(path, "rb") as head:
         is_zip = head.read(len(ZIP_MAGIC)) == ZIP_MAGIC
     if is_zip:
-        sources = expand([path], imports.zip_limits(current_app.config))
-        return (imports.named(source, path, filename) for source in sources)
+        return imports.zip_entries(path, filename)
     return [Source(filename or "upload", filename, lambda: open(path, "rb"))]
 
 

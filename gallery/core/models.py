@@ -47,6 +47,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A time read back from the database, aware: SQLite gives naive UTC, PostgreSQL aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def new_secret() -> str:
     return secrets.token_urlsafe(24)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from gallery.core.models import SearchChange, utcnow
+from gallery.core.models import SearchChange, as_utc, utcnow
 
 GAP_SECONDS = 60.0  # how late a transaction may commit after logging (clocks in step: NTP)
 KEEP_DAYS = 7  # a machine down longer than this rebuilds its index when it starts
@@ -73,7 +73,7 @@ def settled(changes: list[Change], position: int, now: datetime | None = None) -
     """How far a cursor at `position` may move once `changes` (every row past it) are
     applied: over the rows logged GAP_SECONDS ago, no later (a lower id may still commit)."""
     cutoff = (now or utcnow()) - timedelta(seconds=GAP_SECONDS)
-    old = [c.id for c in changes if _aware(c.at) < cutoff]
+    old = [c.id for c in changes if as_utc(c.at) < cutoff]
     return max([position, *old])
 
 
@@ -104,7 +104,7 @@ def prune(session: Session, keep: timedelta = timedelta(days=KEEP_DAYS)) -> int:
     kept) becomes the marker. Returns the marker's id (0: nothing pruned)."""
     cutoff = utcnow() - keep
     oldest = session.scalar(select(func.min(SearchChange.at)))
-    if oldest is None or _aware(oldest) >= cutoff:
+    if oldest is None or as_utc(oldest) >= cutoff:
         return 0
     kept = select(func.min(SearchChange.id)).where(SearchChange.at >= cutoff)
     marker: int = session.scalar(kept) or session.scalar(select(func.max(SearchChange.id))) or 0
@@ -113,11 +113,6 @@ def prune(session: Session, keep: timedelta = timedelta(days=KEEP_DAYS)) -> int:
         update(SearchChange).where(SearchChange.id == marker).values(photo_id=None, album_id=None)
     )
     return marker
-
-
-def _aware(at: datetime) -> datetime:
-    """SQLite gives back naive datetimes (written in UTC)."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=utcnow().tzinfo)
 
 
 # The cursor: one small file beside the index, replaced atomically ----------------------
