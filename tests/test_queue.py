@@ -11,6 +11,7 @@ import io
 import os
 import signal
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,35 @@ def test_a_killed_workers_upload_is_finished_by_another(queued_app, api, tmp_pat
     assert photo_count(queued_app) == len(paths)
     runner = queued_app.test_cli_runner()
     assert invoke(runner, "check").exit_code == 0
+
+
+def test_a_retry_claims_only_what_its_uploader_committed_since_the_job_began(
+    queued_app, api, tmp_path
+):
+    """A retry's duplicates that the dead attempt made are its own; a photo another user
+    sent meanwhile, or one the uploader had before, stays a duplicate."""
+    paths = images.write_images(tmp_path / "three", [(600, 400)] * 3)
+    url = upload(api, "three.zip", images.zipped(paths)).get_json()["upload"]["url"]
+    invoke(queued_app.test_cli_runner(), "import", "--album", "day", *map(str, paths))
+    with queued_app.app_context():
+        from gallery.core.db import get_session
+
+        session = get_session()
+        job = session.query(UploadJob).one()
+        ours, others, older = session.query(Photo).order_by(Photo.number).all()
+        ours.created_by = older.created_by = job.user
+        others.created_by = "someone-else@school.lv"
+        older.created_at = job.created_at - timedelta(minutes=1)
+        job.attempts = 1  # as if a worker had died under it after committing these
+        session.commit()
+        others_id, older_id = others.id, older.id
+    with worker(queued_app):
+        status = settled(api, url)
+    assert status["upload"]["attempts"] == 2, status
+    report = status["result"]
+    assert [photo["filename"] for photo in report["photos"]] == [paths[0].name], report
+    assert sorted(d["photo_id"] for d in report["duplicates"]) == [others_id, older_id], report
+    assert photo_count(queued_app) == 3
 
 
 def test_an_upload_its_workers_keep_dying_under_is_reported(queued_app, api, tmp_path):
